@@ -1,0 +1,144 @@
+"""Stratified SRSWOR by permanent random numbers (METHODS.md, "Selection").
+
+In each stratum h the n_h eligible cases with the smallest u_i = SHA-256(seed ‖ case_id)
+(:func:`sampling.random_state.prn`) are selected, ties in u_i broken by ascending
+``case_id``. Sorting i.i.d. uniform keys and taking the first n_h gives simple random
+sampling without replacement (Ohlsson 1995; Tillé 2006, *Sampling Algorithms*, §4.5),
+so π_i = n_h / N_h and the design weight is d_i = N_h / n_h. Because u_i depends only
+on (seed, case_id), the same inputs always give the same sample, whatever the row
+order. The seed and the allocation (N_h, n_h) are stored on every selected row.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from minyi.columns import (
+    CASE_ID,
+    DESIGN_WEIGHT,
+    INCLUSION_PROB,
+    PRN,
+    SEED,
+    STRATUM,
+    STRATUM_POPULATION,
+    STRATUM_SAMPLE,
+)
+from sampling.allocation import Method, allocate
+from sampling.errors import (
+    DuplicateCaseIdsError,
+    InvalidValuesError,
+    MissingColumnsError,
+    PopulationMismatchError,
+)
+from sampling.random_state import prn
+
+_ADDED = (PRN, STRATUM_POPULATION, STRATUM_SAMPLE, INCLUSION_PROB, DESIGN_WEIGHT, SEED)
+_RANK = "__rank_in_stratum"
+_COUNT = "__frame_count"
+
+
+def select(frame: pl.DataFrame, allocation: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """Select the n_h smallest-PRN cases of every stratum (METHODS.md, "Selection").
+
+    ``frame`` holds the eligible cases, at least ``case_id`` (String, unique) and
+    ``stratum`` (String); its other columns are carried through unchanged but must
+    not already use the names this function adds. ``allocation`` is the output of
+    :func:`sampling.allocation.allocate`; each frame stratum's row count must equal its
+    N_h. Returns only the selected rows, sorted by ``stratum``, ``prn`` (then
+    ``case_id``), with ``prn``, ``stratum_population``, ``stratum_sample``,
+    ``inclusion_prob`` (n_h/N_h), ``design_weight`` (N_h/n_h) and ``seed`` added.
+    """
+    _check_frame(frame)
+    design = _check_allocation(allocation, frame)
+    ranked = (
+        frame.with_columns(prn(seed, frame[CASE_ID]))
+        .join(design, on=STRATUM, how="left")
+        .sort([STRATUM, PRN, CASE_ID])
+        .with_columns(pl.int_range(pl.len()).over(STRATUM).alias(_RANK))
+    )
+    return (
+        ranked.filter(pl.col(_RANK) < pl.col(STRATUM_SAMPLE))
+        .drop(_RANK)
+        .with_columns(
+            (pl.col(STRATUM_SAMPLE) / pl.col(STRATUM_POPULATION)).alias(INCLUSION_PROB),
+            (pl.col(STRATUM_POPULATION) / pl.col(STRATUM_SAMPLE)).alias(DESIGN_WEIGHT),
+            pl.lit(seed, dtype=pl.Int64).alias(SEED),
+        )
+        .select([*frame.columns, *_ADDED])
+    )
+
+
+def draw(
+    frame: pl.DataFrame,
+    total: int,
+    minimum: int,
+    method: Method,
+    seed: int,
+    stratum_sd: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Allocate from the frame's stratum counts, then select; returns ``(allocation, sample)``.
+
+    N_h is the number of rows of each stratum in ``frame`` (the eligible cases). For
+    ``method="neyman"`` pass ``stratum_sd`` with columns ``stratum`` and ``stratum_sd``
+    (S_h from earlier months); a frame stratum without S_h is an error. See
+    :func:`sampling.allocation.allocate` and :func:`select`.
+    """
+    _check_frame(frame)
+    strata = frame.group_by(STRATUM).agg(pl.len().cast(pl.Int64).alias(STRATUM_POPULATION))
+    if stratum_sd is not None:
+        strata = strata.join(stratum_sd, on=STRATUM, how="left")
+    allocation = allocate(strata, total, minimum, method)
+    return allocation, select(frame, allocation, seed)
+
+
+def _check_frame(frame: pl.DataFrame) -> None:
+    missing = [c for c in (CASE_ID, STRATUM) if c not in frame.columns]
+    if missing:
+        raise MissingColumnsError("sampling", missing)
+    clashing = [c for c in (*_ADDED, _RANK) if c in frame.columns]
+    if clashing:
+        raise InvalidValuesError("sampling", clashing[0], "column name is reserved for the design")
+    for column in (CASE_ID, STRATUM):
+        if frame.schema[column] != pl.String:
+            raise InvalidValuesError(
+                "sampling", column, f"must be String, not {frame.schema[column]}"
+            )
+        if frame[column].null_count():
+            raise InvalidValuesError("sampling", column, "must not contain nulls")
+    duplicated = frame.filter(pl.col(CASE_ID).is_duplicated())[CASE_ID].unique().sort()
+    if duplicated.len():
+        raise DuplicateCaseIdsError(duplicated.len(), duplicated.to_list())
+
+
+def _check_allocation(allocation: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """Return (stratum, N_h, n_h) as Int64 after checking it against the frame's counts."""
+    missing = [c for c in (STRATUM, STRATUM_POPULATION, STRATUM_SAMPLE) if c not in allocation.columns]
+    if missing:
+        raise MissingColumnsError("allocation", missing)
+    design = allocation.select(
+        pl.col(STRATUM), pl.col(STRATUM_POPULATION, STRATUM_SAMPLE).cast(pl.Int64)
+    )
+    dupes = design.filter(pl.col(STRATUM).is_duplicated())[STRATUM].unique().sort().to_list()
+    if dupes:
+        raise InvalidValuesError("allocation", STRATUM, "must be unique", dupes)
+    bad = design.filter(
+        pl.any_horizontal(pl.all().is_null())
+        | (pl.col(STRATUM_SAMPLE) < 0)
+        | (pl.col(STRATUM_SAMPLE) > pl.col(STRATUM_POPULATION))
+    )
+    if bad.height:
+        raise InvalidValuesError(
+            "allocation", STRATUM_SAMPLE, "needs 0 ≤ n_h ≤ N_h, no nulls", bad[STRATUM].to_list()
+        )
+    counts = frame.group_by(STRATUM).agg(pl.len().cast(pl.Int64).alias(_COUNT))
+    compared = (
+        counts.join(design, on=STRATUM, how="full", coalesce=True)
+        .with_columns(pl.col(_COUNT, STRATUM_POPULATION).fill_null(0))
+        .filter(pl.col(_COUNT) != pl.col(STRATUM_POPULATION))
+        .sort(STRATUM)
+    )
+    if compared.height:
+        raise PopulationMismatchError(
+            list(compared.select(STRATUM, _COUNT, STRATUM_POPULATION).iter_rows())
+        )
+    return design

@@ -1,0 +1,185 @@
+"""The warehouse schema as an ordered list of migrations.
+
+Each migration is a list of SQL statements applied in one transaction; the
+``schema_version`` table records which have run. A warehouse made by any
+earlier version is brought to ``CURRENT_VERSION`` by applying the missing
+migrations in order, without losing rows. Never edit a released migration:
+add a new one.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+_V1: Final = [
+    """CREATE TABLE config (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL)""",
+    """CREATE TABLE units (
+        unit_id VARCHAR PRIMARY KEY,
+        unit_name VARCHAR NOT NULL,
+        unit_kind VARCHAR NOT NULL,
+        peer_group VARCHAR NOT NULL,
+        parent_unit_id VARCHAR,
+        loaded_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE cases (
+        case_id VARCHAR PRIMARY KEY,
+        unit_id VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        completed_at TIMESTAMPTZ NOT NULL,
+        service_date DATE NOT NULL,
+        phone_raw VARCHAR,
+        phone_e164 VARCHAR,
+        phone_status VARCHAR NOT NULL,
+        service_item VARCHAR,
+        handler_id VARCHAR,
+        service_channel VARCHAR,
+        content_hash VARCHAR NOT NULL,
+        source_file VARCHAR,
+        loaded_at TIMESTAMPTZ NOT NULL)""",
+    "CREATE INDEX cases_service_date ON cases(service_date)",
+    """CREATE TABLE quarantine (
+        source VARCHAR NOT NULL,
+        source_file VARCHAR,
+        file_sha256 VARCHAR NOT NULL,
+        row_number BIGINT NOT NULL,
+        record VARCHAR,
+        reason VARCHAR NOT NULL,
+        quarantined_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (source, file_sha256, row_number))""",
+    """CREATE TABLE loads (
+        source VARCHAR NOT NULL,
+        source_file VARCHAR NOT NULL,
+        file_sha256 VARCHAR NOT NULL,
+        rows_read BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_duplicate BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL,
+        loaded_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE do_not_contact (
+        phone_e164 VARCHAR PRIMARY KEY,
+        reason VARCHAR,
+        added_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE opt_outs (
+        phone_e164 VARCHAR PRIMARY KEY,
+        channel VARCHAR,
+        opted_out_at TIMESTAMPTZ NOT NULL,
+        event_key VARCHAR)""",
+    """CREATE TABLE ineligible (
+        sample_date DATE NOT NULL,
+        case_id VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        PRIMARY KEY (sample_date, case_id))""",
+    """CREATE TABLE allocations (
+        sample_date DATE NOT NULL,
+        stratum VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        stratum_population INTEGER NOT NULL,
+        stratum_sample INTEGER NOT NULL,
+        method VARCHAR NOT NULL,
+        total INTEGER NOT NULL,
+        minimum INTEGER NOT NULL,
+        seed BIGINT NOT NULL,
+        PRIMARY KEY (sample_date, stratum))""",
+    """CREATE TABLE samples (
+        case_id VARCHAR PRIMARY KEY,
+        sample_date DATE NOT NULL,
+        stratum VARCHAR NOT NULL,
+        prn DOUBLE NOT NULL,
+        inclusion_prob DOUBLE NOT NULL,
+        design_weight DOUBLE NOT NULL,
+        seed BIGINT NOT NULL)""",
+    """CREATE TABLE outbox (
+        attempt_id VARCHAR PRIMARY KEY,
+        case_id VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        step INTEGER NOT NULL,
+        provider VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        sent_at TIMESTAMPTZ,
+        provider_sid VARCHAR,
+        error_code VARCHAR,
+        error_message VARCHAR)""",
+    """CREATE TABLE events (
+        event_key VARCHAR PRIMARY KEY,
+        provider_sid VARCHAR,
+        attempt_id VARCHAR,
+        case_id VARCHAR,
+        channel VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        occurred_at TIMESTAMPTZ NOT NULL,
+        detail VARCHAR,
+        loaded_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE answers (
+        case_id VARCHAR NOT NULL,
+        item VARCHAR NOT NULL,
+        value VARCHAR,
+        channel VARCHAR NOT NULL,
+        answered_at TIMESTAMPTZ NOT NULL,
+        event_key VARCHAR NOT NULL,
+        PRIMARY KEY (case_id, item))""",
+    """CREATE TABLE dispositions (
+        case_id VARCHAR PRIMARY KEY,
+        sample_date DATE NOT NULL,
+        channel VARCHAR,
+        attempts INTEGER NOT NULL,
+        aapor_code VARCHAR NOT NULL,
+        is_final BOOLEAN NOT NULL,
+        decided_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE followups (
+        case_id VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        unit_id VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        status VARCHAR NOT NULL,
+        PRIMARY KEY (case_id, reason))""",
+    """CREATE TABLE response_weights (
+        case_id VARCHAR PRIMARY KEY,
+        month VARCHAR NOT NULL,
+        weight_class VARCHAR NOT NULL,
+        final_weight DOUBLE NOT NULL)""",
+    """CREATE TABLE unit_month (
+        month VARCHAR NOT NULL,
+        unit_id VARCHAR NOT NULL,
+        sampled INTEGER NOT NULL,
+        responded INTEGER NOT NULL,
+        response_rate DOUBLE,
+        satisfaction_rate DOUBLE,
+        se DOUBLE,
+        ci_low DOUBLE,
+        ci_high DOUBLE,
+        n_eff DOUBLE,
+        reportable BOOLEAN NOT NULL,
+        rank INTEGER,
+        rank_low INTEGER,
+        rank_high INTEGER,
+        flag VARCHAR,
+        funnel_low DOUBLE,
+        funnel_high DOUBLE,
+        PRIMARY KEY (month, unit_id))""",
+    """CREATE TABLE funnel_month (
+        month VARCHAR NOT NULL,
+        peer_group VARCHAR NOT NULL,
+        target DOUBLE,
+        tau2 DOUBLE,
+        phi DOUBLE,
+        z DOUBLE,
+        units INTEGER,
+        PRIMARY KEY (month, peer_group))""",
+    """CREATE TABLE validations (
+        run_at TIMESTAMPTZ NOT NULL,
+        scope VARCHAR NOT NULL,
+        suite VARCHAR NOT NULL,
+        success BOOLEAN NOT NULL,
+        blocking BOOLEAN NOT NULL,
+        evaluated BIGINT NOT NULL,
+        failed VARCHAR,
+        data_docs VARCHAR)""",
+]
+
+MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (
+    (1, "initial schema", _V1),
+)
+
+CURRENT_VERSION: Final = MIGRATIONS[-1][0]
