@@ -6,7 +6,8 @@
 * :func:`ranking_svg` — one dot and 95% interval per unit, in rank order.
 * :func:`mix_bar_svg` — a small stacked bar of a unit's channel mix.
 
-All text is escaped; every function returns :class:`markupsafe.Markup`.
+All text is escaped; every function returns :class:`markupsafe.Markup`. The SVG is
+meant to sit inline in HTML5, so it carries no ``xmlns`` (the page has no URLs at all).
 """
 
 from __future__ import annotations
@@ -103,8 +104,9 @@ def funnel_svg(
         f'width="{pw}" height="{ph}"/></clipPath></defs>'
     )
     out += _y_axis([(sy(t), _pct_tick(t)) for t in _ticks(y_lo, y_hi, 0.05)], left, w - right)
-    out += _x_axis([(sx(t), f"{t:g}") for t in _ticks(0.0, x_hi, _nice_step(x_hi / 5))],
-                   top + ph, top)  # fmt: skip
+    out += _x_axis(
+        [(sx(t), f"{t:g}") for t in _ticks(0.0, x_hi, _nice_step(x_hi / 5))], top + ph, top
+    )
     out.append(_text(left + pw / 2, h - 6, x_title, anchor="middle"))
     out.append(
         f'<text x="14" y="{top + ph / 2:.1f}" font-size="12" fill="{_INK}" text-anchor="middle" '
@@ -124,9 +126,7 @@ def funnel_svg(
                 pts = " ".join(
                     f"{sx(n):.1f},{sy(funnel_limit(limits, n, z, sign)):.1f}" for n in grid
                 )
-                out.append(
-                    f'<polyline points="{pts}" stroke="{_INK}" stroke-width="1.1"{dash}/>'
-                )
+                out.append(f'<polyline points="{pts}" stroke="{_INK}" stroke-width="1.1"{dash}/>')
         out.append("</g>")
     for d in sorted(dots, key=lambda d: d.flag is not None):
         x, y = sx(d.n_eff), sy(d.rate)
@@ -138,9 +138,15 @@ def funnel_svg(
         if d.flag:
             right_side = x < left + pw * 0.7
             out.append(
-                _text(x + (7 if right_side else -7), y + 4, d.label,
-                      anchor="start" if right_side else "end", fill=colour(d.flag), size=11)
-            )  # fmt: skip
+                _text(
+                    x + (7 if right_side else -7),
+                    y + 4,
+                    d.label,
+                    anchor="start" if right_side else "end",
+                    fill=colour(d.flag),
+                    size=11,
+                )
+            )
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -205,10 +211,7 @@ def ranking_svg(
 
 def mix_bar_svg(shares: Sequence[tuple[str, str, float]], *, width: int = 160) -> Markup:
     """A stacked bar of ``(channel, label, share)``; shares sum to 1."""
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="mixbar" width="{width}" height="12" '
-        f'viewBox="0 0 {width} 12" role="img">'
-    ]
+    out = [f'<svg class="mixbar" width="{width}" height="12" viewBox="0 0 {width} 12" role="img">']
     x = 0.0
     for name, label, share in shares:
         if share <= 0:
@@ -228,7 +231,7 @@ def mix_bar_svg(shares: Sequence[tuple[str, str, float]], *, width: int = 160) -
 
 def _svg_open(w: int, h: int, aria_label: str) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {w} {h}" '
+        f'<svg class="chart" viewBox="0 0 {w} {h}" '
         f'width="{w}" height="{h}" role="img" aria-label="{escape(aria_label)}">'
     )
 
@@ -251,8 +254,10 @@ def _y_axis(ticks: list[tuple[float, str]], x0: float, x1: float) -> list[str]:
 
 
 def _x_axis(ticks: list[tuple[float, str]], y0: float, y1: float) -> list[str]:
-    out = [f'<line x1="{ticks[0][0]:.1f}" y1="{y0}" x2="{ticks[-1][0]:.1f}" y2="{y0}" '
-           f'stroke="{_INK}"/>']  # fmt: skip
+    out = [
+        f'<line x1="{ticks[0][0]:.1f}" y1="{y0}" x2="{ticks[-1][0]:.1f}" y2="{y0}" '
+        f'stroke="{_INK}"/>'
+    ]
     for x, label in ticks:
         out.append(f'<line x1="{x:.1f}" y1="{y1}" x2="{x:.1f}" y2="{y0}" stroke="{_GRID}"/>')
         out.append(_text(x, y0 + 16, label, anchor="middle", size=11))
@@ -277,7 +282,7 @@ def _rate_range(values: Sequence[float], *, step: float, pad: float = 0.01) -> t
 def _nice_step(raw: float) -> float:
     if raw <= 0:
         return 1.0
-    mag = 10 ** math.floor(math.log10(raw))
+    mag = 10.0 ** math.floor(math.log10(raw))
     return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
 
 

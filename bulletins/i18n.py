@@ -13,9 +13,19 @@ Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
 
 _MONTHS_EN: Final = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 _ZH: Final[dict[str, str]] = {
     "title": "{district}政务服务满意度统计通报（{year}年{month}月）",
@@ -37,7 +47,7 @@ _ZH: Final[dict[str, str]] = {
     # 二、district
     "s_district": "二、全区满意度",
     "district_rate": "全区满意率",
-    "district_ci": "95%置信区间 {low}–{high}",
+    "district_ci": "95%置信区间 {interval}",
     "district_n": "基于 {n} 个有效回答",
     # 三、peer groups
     "s_groups": "三、各类单位满意度",
@@ -115,7 +125,7 @@ _EN: Final[dict[str, str]] = {
     "fw_total": "Total",
     "s_district": "2. District satisfaction",
     "district_rate": "District satisfaction rate",
-    "district_ci": "95% interval {low}–{high}",
+    "district_ci": "95% interval {interval}",
     "district_n": "from {n} respondents",
     "s_groups": "3. Satisfaction by peer group",
     "caution": (
@@ -150,8 +160,7 @@ _EN: Final[dict[str, str]] = {
         "the peer-group rate, solid curves the {outer} limits, dashed curves the 95% limits."
     ),
     "rank_caption": (
-        "Ranking chart: dot = satisfaction rate, bar = 95% interval, "
-        "dashed line = peer-group rate."
+        "Ranking chart: dot = satisfaction rate, bar = 95% interval, dashed line = peer-group rate."
     ),
     "axis_n_eff": "Effective sample size",
     "axis_rate": "Satisfied",
@@ -241,9 +250,13 @@ _METHOD: Final[dict[Lang, tuple[str, ...]]] = {
 
 _PEER_GROUPS: Final[dict[Lang, dict[str, str]]] = {
     "zh": {"agency": "行政机关", "department": "区直部门", "window": "服务窗口", "": "未分组"},
-    "en": {"agency": "Agencies", "department": "District departments", "window": "Service windows",
-           "": "Ungrouped"},
-}  # fmt: skip
+    "en": {
+        "agency": "Agencies",
+        "department": "District departments",
+        "window": "Service windows",
+        "": "Ungrouped",
+    },
+}
 
 _CHANNELS: Final[dict[Lang, dict[str, str]]] = {
     "zh": {"sms": "短信", "voice": "语音", "manual": "人工", "simulated": "模拟"},
@@ -252,8 +265,12 @@ _CHANNELS: Final[dict[Lang, dict[str, str]]] = {
 
 _FLAGS: Final[dict[Lang, dict[str, str]]] = {
     "zh": {"top": "十佳", "above": "显著高于同类", "below": "显著低于同类"},
-    "en": {"top": "Top ten", "above": "Significantly above peers", "below": "Significantly below peers"},
-}  # fmt: skip
+    "en": {
+        "top": "Top ten",
+        "above": "Significantly above peers",
+        "below": "Significantly below peers",
+    },
+}
 
 _TABLES: Final[dict[Lang, dict[str, str]]] = {"zh": _ZH, "en": _EN}
 
@@ -284,8 +301,9 @@ def method_note(lang: Lang, *, min_n: int, outer: str) -> tuple[str, ...]:
 def title(lang: Lang, district: str, month: str) -> str:
     """The bulletin title for ``month`` (``YYYY-MM``)."""
     year, mon = int(month[:4]), int(month[5:7])
-    return text(lang, "title", district=district, year=year, month=mon,
-                month_name=_MONTHS_EN[mon - 1])  # fmt: skip
+    return text(
+        lang, "title", district=district, year=year, month=mon, month_name=_MONTHS_EN[mon - 1]
+    )
 
 
 def peer_group(lang: Lang, group: str | None) -> str:

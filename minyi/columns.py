@@ -76,3 +76,4 @@ LEVELS_EN: Final = {
     2: "dissatisfied",
     1: "very dissatisfied",
 }
+STRATUM_SD: Final = "stratum_sd"  # S_h from earlier months, for Neyman allocation

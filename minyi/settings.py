@@ -22,7 +22,9 @@ PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "xxx", "
 class Settings(BaseSettings):
     """Everything an operator can configure. Explicit arguments win over the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="MINYI_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="MINYI_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     home: Path = Field(Path("minyi-home"), description="Data home; the warehouse is <home>/warehouse.duckdb.")
     timezone: str = Field("Asia/Shanghai", description="Zone for timestamps without an offset and for calling windows.")

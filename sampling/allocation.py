@@ -50,7 +50,7 @@ from sampling.errors import (
 
 Method = Literal["equal", "proportional", "neyman"]
 
-STRATUM_SD = "stratum_sd"  # S_h for Neyman; not (yet) in minyi.columns
+from minyi.columns import STRATUM_SD  # noqa: E402  S_h for Neyman
 
 
 def allocate(
@@ -155,7 +155,9 @@ def _weights(table: pl.DataFrame, method: Method) -> list[Fraction]:
 
 
 def _fill(lam: Fraction, a: list[Fraction], lo: list[int], hi: list[int]) -> list[Fraction]:
-    return [min(Fraction(h), max(Fraction(low), lam * w)) for w, low, h in zip(a, lo, hi, strict=True)]
+    return [
+        min(Fraction(h), max(Fraction(low), lam * w)) for w, low, h in zip(a, lo, hi, strict=True)
+    ]
 
 
 def _water_fill(a: list[Fraction], lo: list[int], hi: list[int], total: int) -> list[Fraction]:
@@ -166,7 +168,8 @@ def _water_fill(a: list[Fraction], lo: list[int], hi: list[int], total: int) -> 
     (exact comparisons, O(H log H)) and one linear solve on that segment.
     """
     points = sorted(
-        {Fraction(0)} | {b / w for w, low, h in zip(a, lo, hi, strict=True) if w > 0 for b in (low, h)}
+        {Fraction(0)}
+        | {b / w for w, low, h in zip(a, lo, hi, strict=True) if w > 0 for b in (low, h)}
     )
     below, above = 0, len(points) - 1  # invariant: f(points[below]) < total ≤ f(points[above])
     while above - below > 1:
@@ -184,7 +187,7 @@ def _water_fill(a: list[Fraction], lo: list[int], hi: list[int], total: int) -> 
 
 
 def _largest_remainder(targets: list[Fraction], total: int) -> list[int]:
-    """Hamilton rounding; ``targets`` are in ascending stratum order, so ties go to the earlier key."""
+    """Hamilton rounding; targets are in ascending stratum order, so ties go to the earlier key."""
     floors = [math.floor(x) for x in targets]
     extra = total - sum(floors)
     order = sorted(range(len(targets)), key=lambda i: (-(targets[i] - floors[i]), i))

@@ -85,7 +85,9 @@ class PopulationMismatchError(FrameError):
 
     def __init__(self, mismatches: Sequence[tuple[str, int, int]]) -> None:
         self.mismatches = tuple(mismatches)
-        detail = _preview([f"{s}: frame has {f}, allocation N_h={n}" for s, f, n in self.mismatches])
+        detail = _preview(
+            [f"{s}: frame has {f}, allocation N_h={n}" for s, f, n in self.mismatches]
+        )
         super().__init__(
             f"{len(self.mismatches)} stratum/strata differ between frame and allocation "
             f"({detail}); allocate from the same eligible frame you select from"

@@ -50,9 +50,13 @@ def select(frame: pl.DataFrame, allocation: pl.DataFrame, seed: int) -> pl.DataF
     """
     _check_frame(frame)
     design = _check_allocation(allocation, frame)
+    # Only cases at or below their stratum's n_h-th smallest PRN can be selected; sorting
+    # just those (ties in u_i by case_id) avoids sorting the whole day's frame.
+    threshold = pl.col(PRN).bottom_k(pl.col(STRATUM_SAMPLE).first()).max().over(STRATUM)
     ranked = (
         frame.with_columns(prn(seed, frame[CASE_ID]))
         .join(design, on=STRATUM, how="left")
+        .filter(pl.col(PRN) <= threshold)
         .sort([STRATUM, PRN, CASE_ID])
         .with_columns(pl.int_range(pl.len()).over(STRATUM).alias(_RANK))
     )
@@ -105,14 +109,16 @@ def _check_frame(frame: pl.DataFrame) -> None:
             )
         if frame[column].null_count():
             raise InvalidValuesError("sampling", column, "must not contain nulls")
-    duplicated = frame.filter(pl.col(CASE_ID).is_duplicated())[CASE_ID].unique().sort()
-    if duplicated.len():
+    if frame[CASE_ID].n_unique() < frame.height:
+        duplicated = frame.filter(pl.col(CASE_ID).is_duplicated())[CASE_ID].unique().sort()
         raise DuplicateCaseIdsError(duplicated.len(), duplicated.to_list())
 
 
 def _check_allocation(allocation: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
     """Return (stratum, N_h, n_h) as Int64 after checking it against the frame's counts."""
-    missing = [c for c in (STRATUM, STRATUM_POPULATION, STRATUM_SAMPLE) if c not in allocation.columns]
+    missing = [
+        c for c in (STRATUM, STRATUM_POPULATION, STRATUM_SAMPLE) if c not in allocation.columns
+    ]
     if missing:
         raise MissingColumnsError("allocation", missing)
     design = allocation.select(

@@ -151,8 +151,10 @@ def load_cases(
         missing_field = pl.when(pl.col(name).is_null()).then(
             pl.lit(f"missing field: {name} is blank")
         ).otherwise(missing_field)
+    blank = pl.all_horizontal([pl.col(n).is_null() for n in (*CASE_REQUIRED, *CASE_OPTIONAL)])
     frame = frame.with_columns(
         _reason=pl.coalesce(
+            pl.when(blank).then(pl.lit("blank line: the row has no values")),
             missing_field,
             pl.when(pl.col("_completed").is_null()).then(
                 pl.lit("unreadable timestamp: completed_at '") + pl.col(C.COMPLETED_AT) + "'"

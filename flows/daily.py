@@ -1,0 +1,61 @@
+"""The daily flow: import the day's cases, draw the sample, contact, ingest, validate, publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from channels.landing import LandingStore
+from flows import steps
+from minyi.settings import Settings
+from minyi.wiring import make_provider
+from warehouse.loaders import LoadReport
+
+
+@dataclass(frozen=True)
+class DayReport:
+    day: date
+    loads: list[LoadReport]
+    draw: steps.DrawReport
+    dispatches: list[steps.DispatchReport]
+    ingested: int
+    answers: int
+    validation_problems: list[str]
+
+
+import_task = task(steps.import_cases, name="import-cases", cache_policy=NO_CACHE)
+draw_task = task(steps.draw_day, name="draw-sample", cache_policy=NO_CACHE)
+dispatch_task = task(steps.dispatch, name="dispatch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+ingest_task = task(steps.ingest, name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+validate_task = task(steps.validate_day, name="validate-day", cache_policy=NO_CACHE)
+publish_task = task(steps.publish_copy, name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+
+
+def contact_rounds(settings: Settings, rounds: list[datetime]) -> tuple[list[steps.DispatchReport], int, int]:
+    """For each clock time: load what has arrived by then, then do the contact work due."""
+    reports = []
+    ingested = answers = 0
+    with LandingStore(settings.landing_path) as landing:
+        provider = make_provider(settings, landing)
+        for at in rounds:
+            got = ingest_task(settings, at)
+            ingested += got.new
+            answers += got.respondents
+            reports.append(dispatch_task(settings, provider, at))
+    return reports, ingested, answers
+
+
+@flow(name="minyi-day", validate_parameters=False, log_prints=False)
+def day_flow(settings_data: dict[str, Any], day: date, files: list[str], rounds: list[datetime]) -> DayReport:
+    settings = Settings(**settings_data)
+    loads = import_task(settings, [Path(f) for f in files]) if files else []
+    drawn = draw_task(settings, day)
+    reports, ingested, answers = contact_rounds(settings, rounds)
+    problems = validate_task(settings, day, rounds[-1] if rounds else datetime.now().astimezone())
+    publish_task(settings)
+    return DayReport(day, loads, drawn, reports, ingested, answers, problems)

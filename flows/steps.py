@@ -1,0 +1,360 @@
+"""The stages of the daily and monthly work, each wiring leaf packages together.
+
+These are plain functions (the Prefect tasks in ``flows.daily`` and
+``flows.monthly`` call them, and tests may call them directly). Each opens the
+warehouse by path, so tasks never receive a connection.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from channels.base import ContactRequest, Provider
+from channels.errors import PermanentSendError, TransientSendError
+from channels.landing import LandingStore
+from channels.schedule import Policy, due
+from minyi.settings import Settings
+from sampling import dispositions as aapor
+from sampling.selection import draw as draw_sample
+from warehouse import design, fieldwork, monthly
+from warehouse.db import connect, publish
+from warehouse.loaders import LoadReport, load_cases
+
+DEFAULT_HASH_KEY = "minyi-development-key"
+
+
+def warehouse_config(settings: Settings) -> dict[str, object]:
+    """Settings the views need, stored in the warehouse's ``config`` table."""
+    return {"satisfied_min_level": settings.satisfied_min_level}
+
+
+def open_warehouse(settings: Settings):  # type: ignore[no-untyped-def]
+    return connect(settings.warehouse_path, warehouse_config(settings))
+
+
+# --- import -----------------------------------------------------------------
+
+
+def import_cases(settings: Settings, paths: list[Path], encoding: str = "utf-8") -> list[LoadReport]:
+    with open_warehouse(settings) as con:
+        return [load_cases(con, path, settings.zone, encoding) for path in paths]
+
+
+# --- sample -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrawReport:
+    day: date
+    cases: int
+    eligible: int
+    sampled: int
+    strata: int
+    already_drawn: bool
+    ineligible: dict[str, int]
+
+
+def draw_day(settings: Settings, day: date) -> DrawReport:
+    """Draw the sample of ``day`` once; a second call shows the stored draw and changes nothing."""
+    with open_warehouse(settings) as con:
+        frame = design.day_frame(con, day, settings.cooldown_days, settings.excluded_categories)
+        stored = design.stored_sample(con, day)
+        reasons = (
+            frame.filter(pl.col("reason").is_not_null())
+            .group_by(pl.col("reason").str.replace(r":.*", ""))
+            .len()
+        )
+        ineligible = dict(zip(reasons["reason"].to_list(), reasons["len"].to_list(), strict=True))
+        eligible = frame.filter(pl.col("reason").is_null()).with_columns(
+            stratum=pl.lit(day.isoformat() + "|") + pl.col("category")
+        )
+        if not stored.is_empty():
+            return DrawReport(day, frame.height, eligible.height, stored.height,
+                              stored["stratum"].n_unique(), True, ineligible)
+        allocation, sample = draw_sample(
+            eligible, total=settings.daily_total, minimum=settings.min_per_stratum,
+            method=settings.allocation, seed=settings.sample_seed,
+        )
+        design.store_sample(
+            con, day, frame, allocation, sample, settings.allocation, settings.daily_total,
+            settings.min_per_stratum, settings.sample_seed,
+        )
+        return DrawReport(day, frame.height, eligible.height, sample.height,
+                          allocation.height, False, ineligible)
+
+
+# --- contact ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    at: datetime
+    started: int
+    sent: int
+    failed: int
+    retry: int
+
+
+def policy(settings: Settings, provider: Provider) -> Policy:
+    sequence = tuple(c for c in ("sms", "voice", "manual") if c in provider.channels())
+    waits = {"sms": settings.sms_wait_hours, "voice": settings.voice_wait_hours, "manual": 0.0}
+    return Policy(
+        sequence=sequence,
+        waits=tuple(timedelta(hours=waits[c]) for c in sequence[:-1]),
+        manual_capacity=settings.evaluators * settings.calls_per_evaluator,
+        windows=settings.calling_windows,
+        zone=settings.zone,
+    )
+
+
+def dispatch(settings: Settings, provider: Provider, at: datetime) -> DispatchReport:
+    """Do the contact work due at ``at``; outbox rows are committed before any send."""
+    with open_warehouse(settings) as con:
+        plan = policy(settings, provider)
+        state = fieldwork.case_states(con, at)
+        actions = due(state, at, plan, fieldwork.manual_used(con, at, settings.zone))
+        to_send = fieldwork.write_outbox(con, actions, provider.name, at)
+        results: list[tuple[str, str, str | None, str | None, str | None, datetime]] = []
+        sent = failed = retry = 0
+        # the send-rate limit protects real networks; the simulated people need none
+        interval = 1.0 / settings.messages_per_second if getattr(provider, "rate_limited", True) else 0.0
+        next_slot = time.monotonic()
+        for row in to_send.iter_rows(named=True):
+            receipt = provider.find(row["attempt_id"])  # reconcile a send a crash left unconfirmed
+            if receipt is None:
+                if interval:
+                    wait = next_slot - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
+                    next_slot = max(next_slot, time.monotonic()) + interval
+                request = ContactRequest(
+                    attempt_id=row["attempt_id"], case_id=row["case_id"], channel=row["channel"],
+                    to=row["phone_e164"], at=at,
+                )
+                try:
+                    receipt = provider.send(request)
+                except TransientSendError as exc:
+                    results.append((row["attempt_id"], "retry", None, exc.code, exc.detail, at))
+                    retry += 1
+                    continue
+                except PermanentSendError as exc:
+                    results.append((row["attempt_id"], "failed", None, exc.code, exc.detail, at))
+                    failed += 1
+                    continue
+            results.append((row["attempt_id"], "sent", receipt.provider_sid, None, None, at))
+            sent += 1
+        fieldwork.mark_attempts(con, results)
+        return DispatchReport(at, actions.height, sent, failed, retry)
+
+
+def ingest(settings: Settings, until: datetime | None = None) -> fieldwork.IngestReport:
+    """Load what the landing store holds (that occurred by ``until``) into the warehouse."""
+    with LandingStore(settings.landing_path) as landing:
+        frame = landing.pending_frame(until)
+        with open_warehouse(settings) as con:
+            report = fieldwork.ingest(con, frame.drop("seq"))
+        landing.mark_loaded(frame["seq"].to_list())
+    return report
+
+
+# --- month ------------------------------------------------------------------
+
+
+def finalise_dispositions(settings: Settings, month: str, at: datetime, final: bool) -> pl.DataFrame:
+    with open_warehouse(settings) as con:
+        summary = monthly.event_summary(con, month, at)
+        coded = aapor.assign(summary).with_columns(
+            is_final=pl.lit(final) | ~pl.col("aapor_code").is_in(["3.19"]),
+            decided_at=pl.lit(at.astimezone(UTC)).cast(pl.Datetime("us", "UTC")),
+        )
+        monthly.store_dispositions(con, month, coded)
+        return coded
+
+
+def publish_copy(settings: Settings) -> Path:
+    with open_warehouse(settings) as con:
+        return publish(con, settings.published_path, DEFAULT_HASH_KEY)
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    month: str
+    sampled: int
+    responded: int
+    reportable: int
+    validation: tuple[str, ...]
+    blocking_failed: bool
+
+
+def estimate_month(settings: Settings, month: str, at: datetime) -> MonthReport:
+    """Final dispositions, nonresponse-adjusted weights, per-unit estimates and fair comparison."""
+    from expectations.validate import validate
+    from sampling.comparison import compare_units
+    from sampling.estimation import domain_estimates
+    from sampling.weights import nonresponse_adjust
+
+    coded = finalise_dispositions(settings, month, at, final=True)
+    with open_warehouse(settings) as con:
+        weights = nonresponse_adjust(monthly.sampled_for_weighting(con, month))
+        monthly.store_weights(con, month, weights)
+        responses = monthly.responses(con, month)
+        units = monthly.units(con)
+        disp = monthly.dispositions(con, month)
+        outcomes = [
+            validate(disp, "dispositions", sampled=coded.height),
+            validate(responses, "responses"),
+        ]
+        for outcome in outcomes:
+            record_validation(con, f"month:{month}", outcome, at)
+        est = domain_estimates(
+            responses.with_columns(pl.col("satisfied").cast(pl.Boolean)), domain="unit_id"
+        )
+        per_unit, funnel = compare_units(
+            est, units.select("unit_id", "peer_group"), seed=settings.sample_seed,
+            min_respondents=settings.min_respondents, top_n=settings.top_n,
+            funnel_level=settings.funnel_level,
+        )
+        rates = aapor.rates(disp, ["unit_id"]).select("unit_id", pl.col("RR1").alias("response_rate"))
+        sampled = disp.group_by("unit_id").agg(pl.len().cast(pl.Int32).alias("sampled"))
+        rows = (
+            units.select("unit_id")
+            .join(sampled, on="unit_id", how="left")
+            .join(rates, on="unit_id", how="left")
+            .join(per_unit.drop("responded", strict=False), on="unit_id", how="left")
+            .join(est.select("unit_id", "responded"), on="unit_id", how="left")
+            .with_columns(
+                pl.col("sampled").fill_null(0),
+                pl.col("responded").fill_null(0).cast(pl.Int32),
+                pl.col("reportable").fill_null(False),
+            )
+        )
+        keep = ["unit_id", "sampled", "responded", "response_rate", "satisfaction_rate", "se",
+                "ci_low", "ci_high", "n_eff", "reportable", "rank", "rank_low", "rank_high",
+                "flag", "funnel_low", "funnel_high"]
+        monthly.store_unit_month(con, month, rows.select(keep), funnel)
+        return MonthReport(
+            month, coded.height, responses.height, int(rows["reportable"].sum()),
+            tuple(o.describe() for o in outcomes), any(o.blocking_failed for o in outcomes),
+        )
+
+
+def record_validation(con, scope: str, outcome, at: datetime) -> None:  # type: ignore[no-untyped-def]
+    con.execute(
+        "INSERT INTO validations VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+        [at, scope, outcome.suite, outcome.success, outcome.blocking_failed, outcome.evaluated,
+         None if outcome.success else outcome.describe()],
+    )
+
+
+def validate_day(settings: Settings, day: date, at: datetime) -> list[str]:
+    """Validate the day's cases and sample, and the answers loaded so far."""
+    from expectations.validate import validate
+
+    with open_warehouse(settings) as con:
+        cases = con.sql("SELECT * FROM cases WHERE service_date = $d", params={"d": day}).pl()
+        sample = design.stored_sample(con, day)
+        answers = con.sql(
+            "SELECT a.*, o.sent_at FROM answers a JOIN events e USING (event_key) "
+            "JOIN outbox o ON o.attempt_id = e.attempt_id "
+            "WHERE CAST(a.answered_at AS DATE) >= $d - 3",
+            params={"d": day},
+        ).pl()
+        outcomes = [validate(cases, "cases"), validate(sample, "sample"), validate(answers, "answers")]
+        for outcome in outcomes:
+            record_validation(con, f"day:{day.isoformat()}", outcome, at)
+        return [o.describe() for o in outcomes if not o.success]
+
+
+@dataclass(frozen=True)
+class BulletinFiles:
+    directory: Path
+    html: Path
+    csv: Path
+
+
+class ValidationBlocked(RuntimeError):
+    """The month's validation failed: the bulletin is not published."""
+
+
+def _previous_month(month: str) -> str:
+    first, _ = monthly.month_bounds(month)
+    prev = first - timedelta(days=1)
+    return f"{prev.year:04d}-{prev.month:02d}"
+
+
+def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> BulletinFiles:
+    """Render the month's bulletin from the warehouse; refuses when validation failed."""
+    from bulletins import model
+    from bulletins.render import render_html, units_csv
+    from sampling.estimation import overall_estimate
+
+    with open_warehouse(settings) as con:
+        failed = con.sql(
+            "SELECT suite, failed FROM validations WHERE scope = $s AND blocking "
+            "AND run_at = (SELECT max(run_at) FROM validations WHERE scope = $s)",
+            params={"s": f"month:{month}"},
+        ).fetchall()
+        if failed:
+            reasons = "; ".join(str(r[1]) for r in failed)
+            raise ValidationBlocked(
+                f"the {month} bulletin is not published: validation failed ({reasons}); "
+                f"see `minyi validate --month {month}`"
+            )
+        units = monthly.unit_month(con, month)
+        if units.is_empty():
+            raise ValidationBlocked(f"no estimates for {month}: run the month first")
+        counts = monthly.fieldwork_counts(con, month)
+        district = overall_estimate(
+            monthly.responses(con, month).with_columns(pl.col("satisfied").cast(pl.Boolean))
+        )
+        channels = monthly.channel_fieldwork(con, month)
+        disp = monthly.dispositions(con, month)
+        overall_rr = aapor.rates(disp.with_columns(pl.lit(1).alias("_all")), ["_all"])["RR1"]
+        previous = monthly.unit_month(con, _previous_month(month))
+        data = model.BulletinData(
+            month=month,
+            district_name=settings.district_name,
+            fieldwork=model.Fieldwork(
+                cases=counts["cases"], eligible=counts["eligible"], sampled=counts["sampled"],
+                responded=counts["responded"],
+                response_rate=overall_rr[0] if overall_rr.len() else None,
+                channels=tuple(
+                    model.ChannelFieldwork(
+                        r["channel"], r["contacted"], r["responded"],
+                        r["responded"] / r["contacted"] if r["contacted"] else None,
+                    )
+                    for r in channels.iter_rows(named=True)
+                ),
+            ),
+            district=model.DistrictFigure(
+                district["satisfaction_rate"], district["ci_low"], district["ci_high"],
+                district["responded"],
+            ),
+            units=units.with_columns(pl.lit(month).alias("month")),
+            funnel=monthly.funnel(con, month),
+            channel_mix=monthly.channel_mix(con, month),
+            previous=None if previous.is_empty() else previous,
+            integrity=model.IntegritySummary(
+                counts["integrity_reports"], counts["integrity_units"],
+                counts["dissatisfied_followups"],
+            ),
+            validation_ok=True,
+            data_docs_path=None,
+            generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    directory = settings.home / "bulletins" / month
+    directory.mkdir(parents=True, exist_ok=True)
+    suffix = "" if lang == "zh" else f".{lang}"
+    html = directory / f"bulletin{suffix}.html"
+    csv = directory / "units.csv"
+    html.write_text(
+        render_html(data, lang, min_respondents=settings.min_respondents),  # type: ignore[arg-type]
+        encoding="utf-8",
+    )
+    csv.write_bytes(units_csv(data))
+    return BulletinFiles(directory, html, csv)

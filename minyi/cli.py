@@ -1,0 +1,260 @@
+"""The ``minyi`` command: a thin shell over the library.
+
+Exit status: 0 success, 2 usage error (or a command not available yet),
+1 any other failure with a one-line cause on stderr (a traceback with --debug).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from minyi.settings import Settings, load_settings
+
+
+class NotAvailable(click.ClickException):
+    exit_code = 2
+
+
+@dataclass
+class Context:
+    home: Path | None
+    debug: bool
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(self.home, **overrides)
+
+
+def _prepare(settings: Settings, debug: bool) -> None:
+    from flows.runtime import prepare
+
+    prepare(settings.home, debug)
+
+
+def _month_default() -> str:
+    first = date.today().replace(day=1) - timedelta(days=1)
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+def _month(value: str) -> str:
+    try:
+        datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a month like 2026-10") from None
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(path_type=Path), default=None,
+              help="Data home (default $MINYI_HOME, else ./minyi-home).")
+@click.option("--debug", is_flag=True, help="Show tracebacks and Prefect's own log lines.")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
+    """民意 minyi — daily samples of completed service cases, contact, warehouse, monthly bulletin.
+
+    Example: minyi demo --month 2026-10
+    """
+    ctx.obj = Context(home, debug)
+
+
+@cli.command()
+@click.option("--month", default=None, help="Month to simulate, YYYY-MM (default: last month).")
+@click.option("--seed", default=20260101, show_default=True, type=int, help="Seed of everything random.")
+@click.option("--home", "home_opt", type=click.Path(path_type=Path), default=None, help="Data home.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_obj
+def demo(obj: Context, month: str | None, seed: int, home_opt: Path | None, lang: str) -> None:
+    """Run a synthetic district's month end to end and publish its bulletin.
+
+    Builds ~40 units and a month of completed cases, then runs one Prefect flow
+    per day (import → sample → contact the simulated people → ingest → validate
+    → publish) and a monthly flow (estimates → bulletin).
+
+    Example: minyi demo --month 2026-10 --seed 7 --home /tmp/demo
+    """
+    from minyi.demo import run_demo
+
+    month = _month(month or _month_default())
+    settings = load_settings(home_opt or obj.home, sample_seed=seed)
+    _prepare(settings, obj.debug)
+    run_demo(settings, month, seed, lang, echo=click.echo)
+
+
+@cli.group()
+def units() -> None:
+    """The units registry."""
+
+
+@units.command("load")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.pass_obj
+def units_load(obj: Context, file: Path, encoding: str) -> None:
+    """Import the units registry (CSV or Parquet).
+
+    Example: minyi units load units.csv
+    """
+    from flows.steps import open_warehouse
+    from warehouse.loaders import load_units
+
+    with open_warehouse(obj.settings()) as con:
+        _print_load(load_units(con, file, encoding))
+
+
+@cli.group()
+def cases() -> None:
+    """Completed service cases."""
+
+
+@cases.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.pass_obj
+def cases_load(obj: Context, files: tuple[Path, ...], encoding: str) -> None:
+    """Import completed cases (CSV or Parquet); prints read/loaded/duplicate/quarantined.
+
+    Example: minyi cases load cases-2026-10-01.csv cases-2026-10-02.parquet
+    """
+    from flows.steps import import_cases, publish_copy
+
+    settings = obj.settings()
+    for report in import_cases(settings, list(files), encoding):
+        _print_load(report)
+    publish_copy(settings)
+
+
+def _print_load(report: Any) -> None:
+    click.echo(
+        f"{report.path}: read {report.read:,}  loaded {report.loaded:,}  "
+        f"duplicate {report.duplicate:,}  quarantined {report.quarantined:,}"
+    )
+    for reason, count in report.reasons.items():
+        click.echo(f"    quarantined {count:,}: {reason}")
+
+
+@cli.command()
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Service date whose completed cases form the frame.")
+@click.pass_obj
+def sample(obj: Context, day: datetime) -> None:
+    """Draw a day's sample; running it again changes nothing and shows the same sample.
+
+    Example: minyi sample --date 2026-10-09
+    """
+    from flows.steps import draw_day, publish_copy
+
+    settings = obj.settings()
+    report = draw_day(settings, day.date())
+    state = "already drawn; showing the stored sample" if report.already_drawn else "drawn"
+    click.echo(
+        f"{report.day}: {state}: completed {report.cases:,}  eligible {report.eligible:,}  "
+        f"sampled {report.sampled:,} in {report.strata} strata (seed {settings.sample_seed})"
+    )
+    for reason, count in sorted(report.ineligible.items()):
+        click.echo(f"    not eligible {count:,}: {reason}")
+    publish_copy(settings)
+
+
+@cli.command()
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_obj
+def bulletin(obj: Context, month: str, lang: str) -> None:
+    """Write <home>/bulletins/YYYY-MM/ (bulletin.html, units.csv) from the month's estimates.
+
+    Example: minyi bulletin --month 2026-10 --lang en
+    """
+    from flows.steps import write_bulletin
+
+    files = write_bulletin(obj.settings(), _month(month), lang)
+    click.echo(f"bulletin: {files.html}\nunits:    {files.csv}")
+
+
+@cli.command()
+@click.argument("query")
+@click.pass_obj
+def sql(obj: Context, query: str) -> None:
+    """Run a read-only query on the published copy and print a table.
+
+    Example: minyi sql "SELECT * FROM v_unit_month WHERE flag = 'below'"
+    """
+    import duckdb
+
+    path = obj.settings().published_path
+    if not path.exists():
+        raise click.ClickException(f"no published copy at {path}; run a flow first")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con.sql(query).show(max_rows=200, max_width=200)
+    finally:
+        con.close()
+
+
+def _not_yet(name: str, issue: str) -> None:
+    raise NotAvailable(f"`minyi {name}` is not available yet (planned in issue {issue})")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def dispatch() -> None:
+    """Do the contact work due at a time (not available yet).
+
+    Example: minyi dispatch --at 2026-10-09T09:30:00+08:00
+    """
+    _not_yet("dispatch", "[3]")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def serve() -> None:
+    """Run the Twilio webhook receiver (not available yet).
+
+    Example: minyi serve --port 8700
+    """
+    _not_yet("serve", "[3]")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def validate() -> None:
+    """Show the validation results of a month (not available yet).
+
+    Example: minyi validate --month 2026-10
+    """
+    _not_yet("validate", "[4]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: maps failures to exit codes and one-line messages."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="minyi", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.UsageError as exc:
+        exc.show()
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as exc:  # the one-line cause; --debug shows the traceback
+        if debug:
+            traceback.print_exc()
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        click.echo(f"minyi: error: {message}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    start = time.monotonic()
+    sys.exit(main())

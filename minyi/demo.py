@@ -1,0 +1,69 @@
+"""``minyi demo``: a synthetic district's month, run through the real flows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from minyi.district import demo_clock, write_demo_inputs
+from minyi.settings import Settings
+
+FIELDWORK_CLOSE_DAYS = 7  # days after the month's last sample day before the month closes
+
+
+def run_demo(settings: Settings, month: str, seed: int, lang: str,
+             echo: Callable[[str], None] = print) -> None:
+    from flows.daily import day_flow
+    from flows.monthly import month_flow
+    from flows.steps import open_warehouse
+    from warehouse.contacts import add_opt_outs
+    from warehouse.loaders import load_units
+
+    started = time.monotonic()
+    home = settings.home
+    echo(f"minyi demo: district of seed {seed}, month {month}, home {home}")
+    units_path, files, opted = write_demo_inputs(home, month, seed, settings.zone)
+    with open_warehouse(settings) as con:
+        report = load_units(con, units_path)
+        first_day = min(files)
+        add_opt_outs(con, opted, "sms", datetime(first_day.year, first_day.month, 1, tzinfo=UTC) - timedelta(days=40))
+    echo(f"units: {report.loaded} loaded from {units_path}; {len(opted)} numbers opted out earlier")
+    echo("starting Prefect (a temporary local server takes a few seconds)…")
+    data = settings.model_dump()
+    totals = {"cases": 0, "sampled": 0, "sent": 0, "answers": 0}
+    for day, path in sorted(files.items()):
+        t0 = time.monotonic()
+        result = day_flow(data, day, [str(path)], demo_clock(day, settings.zone))
+        load = result.loads[0]
+        sent = sum(d.sent for d in result.dispatches)
+        totals["cases"] += load.loaded
+        totals["sampled"] += result.draw.sampled if not result.draw.already_drawn else 0
+        totals["sent"] += sent
+        totals["answers"] += result.answers
+        problems = "  ⚠ " + "; ".join(result.validation_problems) if result.validation_problems else "  ✓ validated"
+        echo(
+            f"{day}  cases {load.read:>5,} (dup {load.duplicate}, quarantined {load.quarantined})  "
+            f"eligible {result.draw.eligible:>5,}  sampled {result.draw.sampled:>3}  "
+            f"contacts {sent:>4}  answers {result.answers:>4}{problems}  ({time.monotonic() - t0:.1f}s)"
+        )
+    last = max(files)
+    close_rounds = [at for k in range(1, FIELDWORK_CLOSE_DAYS + 1)
+                    for at in demo_clock(last + timedelta(days=k), settings.zone)]
+    close_at = close_rounds[-1]
+    echo(f"closing fieldwork at {close_at:%Y-%m-%d %H:%M}; estimating {month}…")
+    outcome = month_flow(data, month, close_rounds, close_at, lang)
+    r = outcome.report
+    echo(f"{month}: sampled {r.sampled:,}  respondents {r.responded:,}  reportable units {r.reportable}")
+    for line in r.validation:
+        echo(f"  validation: {line}")
+    echo("")
+    echo(f"warehouse (live, flows only):   {settings.warehouse_path}")
+    echo(f"published copy (for staff):     {settings.published_path}")
+    if outcome.bulletin:
+        echo(f"bulletin:                       {outcome.bulletin.html}")
+        echo(f"units table:                    {outcome.bulletin.csv}")
+    else:
+        echo(f"bulletin NOT published: {outcome.refused}")
+    echo(f"open the published copy:        duckdb -readonly {settings.published_path}")
+    echo(f"done in {time.monotonic() - started:.0f}s")

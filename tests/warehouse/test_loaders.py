@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import polars as pl
+import pytest
+
+from warehouse.errors import InputFileError
+from warehouse.loaders import load_cases, load_units
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+HOSTILE = """case_id,unit_id,category,completed_at,phone,service_item
+C1,U1,户籍,2026-10-09 10:00:00,138 1234 5678,x
+C2,U2,社保,2026-10-09T11:00:00+08:00,+86-139-0000-1111,
+C3,U3,户籍,2026-10-09T03:00:00Z,０１０-１２３４５６７８,
+
+C1,U1,户籍,2026-10-09 10:00:00,138 1234 5678,x
+C2,U2,社保,2026-10-09T12:00:00+08:00,+86-139-0000-1111,
+C4,U9,户籍,2026-10-09 10:00,13800000000,
+C5,U1,户籍,yesterday,13800000000,
+C6,U1,,2026-10-09 10:00,13800000000,
+C7,U1,户籍,2026-10-09 23:30:00-02:00,００８６１３７１２３４５６７８,
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "cases.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_hostile_file_counts_add_up_and_reasons_are_clear(
+    con: duckdb.DuckDBPyConnection, units_file: Path, tmp_path: Path
+) -> None:
+    load_units(con, units_file)
+    report = load_cases(con, _write(tmp_path, HOSTILE), ZONE)
+    assert (report.read, report.loaded, report.duplicate, report.quarantined) == (10, 4, 1, 5)
+    assert report.reasons == {
+        "blank line": 1, "conflict": 1, "missing field": 1, "unknown unit": 1,
+        "unreadable timestamp": 1,
+    }
+    reasons = con.sql("SELECT row_number, reason FROM quarantine ORDER BY row_number").fetchall()
+    assert (8, "unknown unit: 'U9' is not in the units registry") in reasons
+    assert (7, "conflict: case_id 'C2' appears again with different content (first at line 3)") in reasons
+    loaded = con.sql(
+        "SELECT case_id, service_date::VARCHAR, phone_e164, phone_status FROM cases ORDER BY case_id"
+    ).fetchall()
+    assert loaded == [
+        ("C1", "2026-10-09", "+8613812345678", "mobile"),
+        ("C2", "2026-10-09", "+8613900001111", "mobile"),
+        ("C3", "2026-10-09", None, "landline"),
+        # 23:30 at -02:00 is 09:30 next day in Shanghai: the service date follows the zone
+        ("C7", "2026-10-10", "+8613712345678", "mobile"),
+    ]
+
+
+def test_loading_twice_changes_nothing(
+    con: duckdb.DuckDBPyConnection, units_file: Path, tmp_path: Path
+) -> None:
+    load_units(con, units_file)
+    path = _write(tmp_path, HOSTILE)
+    load_cases(con, path, ZONE)
+    tables = ("cases", "quarantine")
+    before = {t: con.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
+    again = load_cases(con, path, ZONE)
+    after = {t: con.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
+    assert before == after
+    assert (again.loaded, again.duplicate, again.quarantined) == (0, 5, 5)
+
+
+def test_changed_content_of_a_loaded_case_is_a_conflict(
+    con: duckdb.DuckDBPyConnection, units_file: Path, tmp_path: Path
+) -> None:
+    load_units(con, units_file)
+    load_cases(con, _write(tmp_path, HOSTILE), ZONE)
+    changed = "case_id,unit_id,category,completed_at,phone\nC1,U2,户籍,2026-10-09 10:00:00,13812345678\n"
+    report = load_cases(con, _write(tmp_path, changed, "b.csv"), ZONE)
+    assert (report.loaded, report.quarantined) == (0, 1)
+    assert con.sql("SELECT unit_id FROM cases WHERE case_id = 'C1'").fetchall() == [("U1",)]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "problem"),
+    [
+        ("case_id,unit,category,completed_at,phone\nC1,U1,x,2026-10-09,1\n", "utf-8", "missing column(s) unit_id"),
+        ("case_id,unit_id,category,completed_at,phone\nC1,U1,户籍,2026-10-09,1\n", "gbk", "not valid utf-8"),
+    ],
+)
+def test_unreadable_file_fails_in_one_line_and_loads_nothing(
+    con: duckdb.DuckDBPyConnection, units_file: Path, tmp_path: Path, text: str, encoding: str, problem: str
+) -> None:
+    load_units(con, units_file)
+    with pytest.raises(InputFileError) as info:
+        load_cases(con, _write(tmp_path, text, encoding=encoding), ZONE)
+    assert problem in str(info.value)
+    assert "\n" not in str(info.value)
+    assert con.sql("SELECT count(*) FROM cases").fetchall() == [(0,)]
+
+
+def test_parquet_and_gb18030_inputs(con: duckdb.DuckDBPyConnection, units_file: Path, tmp_path: Path) -> None:
+    load_units(con, units_file)
+    path = tmp_path / "cases.parquet"
+    pl.DataFrame(
+        {"case_id": ["P1"], "unit_id": ["U1"], "category": ["户籍"],
+         "completed_at": ["2026-10-09 09:00:00"], "phone": ["13912345678"]}
+    ).write_parquet(path)
+    assert load_cases(con, path, ZONE).loaded == 1
+    gbk = _write(tmp_path, "case_id,unit_id,category,completed_at,phone\nG1,U1,户籍,2026-10-09,13912345679\n",
+                 "g.csv", "gb18030")
+    assert load_cases(con, gbk, ZONE, encoding="gb18030").loaded == 1
+
+
+def test_units_registry_upserts_and_quarantines(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    text = "unit_id,unit_name,unit_kind\nU1,甲,agency\nU2,,window\nU3,丙,martian\nU1,甲,agency\n"
+    report = load_units(con, _write(tmp_path, text, "u.csv"))
+    assert (report.read, report.loaded, report.duplicate, report.quarantined) == (4, 1, 1, 2)
+    renamed = load_units(con, _write(tmp_path, "unit_id,unit_name,unit_kind\nU1,甲局,agency\n", "u2.csv"))
+    assert renamed.loaded == 1
+    assert con.sql("SELECT unit_name, peer_group FROM units").fetchall() == [("甲局", "agency")]

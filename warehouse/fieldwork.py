@@ -1,0 +1,223 @@
+"""Fieldwork state in the warehouse: the outbox, inbound events, answers, opt-outs, follow-ups.
+
+The outbox row of an attempt is committed before the provider is asked to
+send; its ``attempt_id`` is deterministic (``case_id:step``), so a crash and a
+restart find the row and reconcile it instead of contacting anyone twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import duckdb
+import polars as pl
+
+# Event kinds after which a case is never contacted again.
+CLOSING_KINDS = ("opted_out", "refused", "break_off", "wrong_number", "invalid_number")
+# Answer values: satisfaction 0 = 不了解/说不清, 1..5 = levels.
+DISSATISFIED_MAX = 2
+
+
+def case_states(con: duckdb.DuckDBPyConnection, at: datetime) -> pl.DataFrame:
+    """One row per sampled case drawn by ``at``, with its contact state (see channels.schedule)."""
+    return con.sql(
+        f"""
+        WITH attempts AS (
+            SELECT case_id, max(step) AS last_step, max(sent_at) AS last_sent_at,
+                   bool_or(status = 'failed') AS failed
+            FROM outbox WHERE status IN ('sent', 'failed') GROUP BY case_id),
+        answered AS (SELECT DISTINCT case_id FROM answers WHERE item = 'satisfaction'),
+        closing AS (SELECT DISTINCT case_id FROM events
+                    WHERE kind IN {CLOSING_KINDS!r} AND occurred_at <= $at)
+        SELECT s.case_id, s.sample_date, c.phone_e164,
+               coalesce(a.last_step, 0)::INTEGER AS last_step,
+               a.last_sent_at::TIMESTAMPTZ AS last_sent_at,
+               (an.case_id IS NOT NULL OR cl.case_id IS NOT NULL OR coalesce(a.failed, false)
+                OR o.phone_e164 IS NOT NULL OR d.phone_e164 IS NOT NULL) AS closed
+        FROM samples s
+        JOIN cases c USING (case_id)
+        LEFT JOIN attempts a USING (case_id)
+        LEFT JOIN answered an USING (case_id)
+        LEFT JOIN closing cl USING (case_id)
+        LEFT JOIN opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_out_at <= $at
+        LEFT JOIN do_not_contact d ON d.phone_e164 = c.phone_e164
+        WHERE s.sample_date < CAST($at AS DATE) + 1
+        ORDER BY s.sample_date, s.case_id
+        """,
+        params={"at": at},
+    ).pl()
+
+
+def manual_used(con: duckdb.DuckDBPyConnection, at: datetime, zone: ZoneInfo) -> int:
+    """Evaluators' calls already started on the local day of ``at``."""
+    local_day = at.astimezone(zone).date()
+    rows = con.sql(
+        "SELECT count(*) FROM outbox WHERE channel = 'manual' "
+        "AND CAST(timezone($zone, created_at) AS DATE) = $day",
+        params={"zone": zone.key, "day": local_day},
+    ).fetchall()
+    return int(rows[0][0])
+
+
+def write_outbox(
+    con: duckdb.DuckDBPyConnection, actions: pl.DataFrame, provider: str, at: datetime
+) -> pl.DataFrame:
+    """Commit ``pending`` outbox rows for the actions; returns the rows now to send.
+
+    Actions whose attempt already exists (a rerun at the same clock) are skipped.
+    """
+    if actions.is_empty():
+        return actions.with_columns(pl.lit(None, dtype=pl.String).alias("attempt_id"))
+    rows = actions.with_columns(
+        attempt_id=pl.col("case_id") + ":" + pl.col("step").cast(pl.String),
+        provider=pl.lit(provider),
+        created_at=pl.lit(at).cast(pl.Datetime("us", "UTC")),
+    )
+    con.register("_actions", rows.to_arrow())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "INSERT INTO outbox (attempt_id, case_id, channel, step, provider, status, created_at) "
+            "SELECT attempt_id, case_id, channel, step, provider, 'pending', created_at "
+            "FROM _actions ON CONFLICT DO NOTHING"
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_actions")
+    return pending_attempts(con)
+
+
+def pending_attempts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Outbox rows committed but not confirmed sent (new, or left by a crash, or to retry)."""
+    return con.sql(
+        "SELECT o.attempt_id, o.case_id, o.channel, o.step, c.phone_e164 "
+        "FROM outbox o JOIN cases c USING (case_id) WHERE o.status IN ('pending', 'retry') "
+        "ORDER BY o.created_at, o.attempt_id"
+    ).pl()
+
+
+def mark_attempts(con: duckdb.DuckDBPyConnection, results: Sequence[tuple[str, str, str | None, str | None, str | None, datetime]]) -> None:
+    """Record send outcomes: (attempt_id, status, provider_sid, error_code, error_message, at)."""
+    if not results:
+        return
+    con.executemany(
+        "UPDATE outbox SET status = ?2, provider_sid = ?3, error_code = ?4, error_message = ?5, "
+        "sent_at = CASE WHEN ?2 IN ('sent', 'failed') THEN ?6 ELSE sent_at END "
+        "WHERE attempt_id = ?1",
+        [list(r) for r in results],
+    )
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    received: int
+    new: int
+    repeated: int
+    answers: int  # new answer rows (one per item)
+    respondents: int  # new satisfaction answers
+    opt_outs: int
+    followups: int
+
+
+EVENT_SCHEMA = {
+    "event_key": pl.String, "provider_sid": pl.String, "attempt_id": pl.String,
+    "case_id": pl.String, "channel": pl.String, "kind": pl.String,
+    "occurred_at": pl.Datetime("us", "UTC"), "detail": pl.String,
+}
+
+
+def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport:
+    """Load inbound events (``EVENT_SCHEMA``; detail as JSON text) once each.
+
+    Derives answers (the first per case and item), opt-outs and follow-ups.
+    """
+    now = datetime.now(UTC)
+    received = events.height
+    frame = events.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA).unique(  # type: ignore[arg-type]
+        "event_key", keep="first", maintain_order=True
+    )
+    con.register("_events", frame.to_arrow())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        before = _count(con, "events")
+        con.execute(
+            "INSERT INTO events SELECT *, $now FROM _events ON CONFLICT DO NOTHING",
+            {"now": now},
+        )
+        new = _count(con, "events") - before
+        answers_before = _count(con, "answers")
+        satisfaction_before = _satisfaction_count(con)
+        # first answer per case and item wins (a late SMS reply after an IVR interview is kept as an event only)
+        con.execute(
+            """
+            INSERT INTO answers
+            SELECT case_id, json_extract_string(detail, '$.item'), json_extract_string(detail, '$.value'),
+                   channel, occurred_at, event_key
+            FROM (SELECT *, row_number() OVER (PARTITION BY case_id, json_extract_string(detail, '$.item')
+                                                ORDER BY occurred_at, event_key) AS k
+                  FROM _events WHERE kind = 'answer' AND case_id IS NOT NULL)
+            WHERE k = 1
+            ON CONFLICT DO NOTHING
+            """
+        )
+        opt_before = _count(con, "opt_outs")
+        con.execute(
+            """
+            INSERT INTO opt_outs
+            SELECT phone_e164, channel, occurred_at, event_key FROM (
+                SELECT c.phone_e164, e.channel, e.occurred_at, e.event_key,
+                       row_number() OVER (PARTITION BY c.phone_e164 ORDER BY e.occurred_at) AS k
+                FROM _events e JOIN cases c USING (case_id)
+                WHERE e.kind = 'opted_out' AND c.phone_e164 IS NOT NULL)
+            WHERE k = 1
+            ON CONFLICT DO NOTHING
+            """
+        )
+        follow_before = _count(con, "followups")
+        con.execute(
+            f"""
+            INSERT INTO followups
+            SELECT a.case_id, CASE WHEN a.item = 'integrity' THEN 'integrity' ELSE 'dissatisfied' END,
+                   c.unit_id, a.answered_at, 'open'
+            FROM answers a JOIN cases c USING (case_id)
+            WHERE (a.item = 'integrity' AND a.value = 'yes')
+               OR (a.item = 'satisfaction' AND a.value IN
+                   {tuple(str(v) for v in range(1, DISSATISFIED_MAX + 1))!r})
+            ON CONFLICT DO NOTHING
+            """
+        )
+        report = IngestReport(
+            received=received, new=new, repeated=received - new,
+            answers=_count(con, "answers") - answers_before,
+            respondents=_satisfaction_count(con) - satisfaction_before,
+            opt_outs=_count(con, "opt_outs") - opt_before,
+            followups=_count(con, "followups") - follow_before,
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_events")
+    return report
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def _satisfaction_count(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.sql("SELECT count(*) FROM answers WHERE item = 'satisfaction'").fetchall()[0][0])
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First day of the month and first day of the next."""
+    first = date.fromisoformat(f"{month}-01")
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return first, nxt
