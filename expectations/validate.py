@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -51,6 +52,18 @@ class Outcome:
         return f"{self.suite}: " + "; ".join(parts)
 
 
+def _exception_message(info: Any) -> str | None:
+    """GX reports an expectation that could not be computed in exception_info; surface it."""
+    if not info:
+        return None
+    entries = info.values() if isinstance(info, dict) and "raised_exception" not in info else [info]
+    for entry in entries:
+        entry = entry if isinstance(entry, dict) else getattr(entry, "to_json_dict", lambda: {})()
+        if entry.get("raised_exception"):
+            return str(entry.get("exception_message", "unknown error")).splitlines()[0][:200]
+    return None
+
+
 @cache
 def _context() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -69,27 +82,35 @@ def validate(frame: pl.DataFrame, suite: str, **context: Any) -> Outcome:
 
     specs = suite_specs(suite, **context)
     gx_context = _context()
-    name = f"{suite}-{id(frame)}"
+    name = f"{suite}-{uuid.uuid4().hex}"  # GX caches metrics per batch name: never reuse one
     source = gx_context.data_sources.add_or_update_pandas(name)
     asset = source.add_dataframe_asset(name)
     batch_def = asset.add_batch_definition_whole_dataframe(name)
     gx_suite = gx.ExpectationSuite(name=name)
-    by_id: dict[int, Spec] = {}
-    for spec in specs:
-        expectation = getattr(gx.expectations, spec.expectation)(**spec.kwargs)
-        gx_suite.add_expectation(expectation)
-        by_id[id(expectation)] = spec
-    pdf = frame.to_pandas()
+    for index, spec in enumerate(specs):
+        gx_suite.add_expectation(
+            getattr(gx.expectations, spec.expectation)(**spec.kwargs, meta={"spec": index})
+        )
+    # GX's pandas code reads datetimes through Series.values, which pandas 3 deprecates
+    # for tz-aware columns: hand over naive UTC instead (same instants).
+    naive = frame.with_columns(
+        pl.col(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    )
+    pdf = naive.to_pandas()
     batch = batch_def.get_batch(batch_parameters={"dataframe": pdf})
     result = batch.validate(gx_suite, result_format="COMPLETE")
     failures = []
-    for spec, res in zip(specs, result.results, strict=True):
+    for res in result.results:
         if res.success:
             continue
+        spec = specs[int(res.expectation_config.meta["spec"])]
         details = res.result or {}
+        error = _exception_message(res.exception_info)
         failures.append(
             Failure(
-                expectation=spec.expectation,
+                expectation=spec.expectation if error is None else f"{spec.expectation} [error: {error}]",
                 column=spec.kwargs.get("column") or spec.kwargs.get("column_A"),
                 blocking=spec.blocking,
                 unexpected_count=int(details.get("unexpected_count") or 0),

@@ -365,7 +365,11 @@ def domain_estimates(
         if not ((y_raw == 0) | (y_raw == 1)).all():
             raise EstimationInputError(SATISFIED, "must hold only 0/1 (or False/True)")
         y = y_raw.astype(np.int64)
-    (s_code, s_labels), (d_code, d_labels) = _codes(responses, (STRATUM, domain))
+    if domain == STRATUM:
+        ((s_code, s_labels),) = _codes(responses, (STRATUM,))
+        d_code, d_labels = s_code, s_labels
+    else:
+        (s_code, s_labels), (d_code, d_labels) = _codes(responses, (STRATUM, domain))
     pop = responses[STRATUM_POPULATION].cast(pl.Float64).to_numpy()
 
     cells = _cells(s_code, len(s_labels), d_code, len(d_labels), w, y)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -236,6 +237,42 @@ def test_domain_is_not_a_cut_of_the_data() -> None:
     a2 = domain_estimates(with_b).filter(pl.col(UNIT_ID) == "A").row(0, named=True)
     assert a1[SATISFACTION_RATE] == a2[SATISFACTION_RATE]
     assert a1[SE] != pytest.approx(a2[SE])
+
+
+def test_sparse_cell_table_matches_r(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sampling.estimation
+
+    monkeypatch.setattr(sampling.estimation, "_MAX_DENSE_BINS", 0)
+    responses = pl.read_csv(R_DIR / "responses.csv", schema_overrides={STRATUM: pl.String})
+    _assert_matches_r(responses, R_DIR)
+
+
+_ENUM = pl.Enum(["U00", *(f"U{i:02d}" for i in range(1, 9)), "U99"])  # U00, U99 unused
+
+
+@pytest.mark.parametrize(
+    ("key", "label"),
+    [
+        (pl.col(UNIT_ID).cast(pl.Categorical), str),
+        (pl.col(UNIT_ID).cast(_ENUM), str),
+        (pl.col(UNIT_ID).str.slice(1).cast(pl.Int64), lambda u: int(u[1:])),
+    ],
+)
+def test_domain_key_types_give_the_same_numbers(
+    key: pl.Expr, label: Callable[[str], object]
+) -> None:
+    d = synthetic_responses(5)
+    base = domain_estimates(d)
+    got = domain_estimates(d.with_columns(key.alias(UNIT_ID), pl.col(STRATUM).cast(pl.Categorical)))
+    assert got[UNIT_ID].to_list() == [label(u) for u in base[UNIT_ID]]
+    assert_frame_equal(got.drop(UNIT_ID), base.drop(UNIT_ID))
+
+
+def test_stratum_as_domain() -> None:
+    d = synthetic_responses(5)
+    est = domain_estimates(d, domain=STRATUM)
+    assert est.height == d[STRATUM].n_unique()
+    assert est[DF].to_list() == (est[RESPONDED] - 1).to_list()
 
 
 def test_row_order_and_boolean_satisfied_do_not_matter() -> None:
