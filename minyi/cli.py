@@ -69,8 +69,11 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 @click.option("--seed", default=20260101, show_default=True, type=int, help="Seed of everything random.")
 @click.option("--home", "home_opt", type=click.Path(path_type=Path), default=None, help="Data home.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--cases-per-day", default=1500, show_default=True, type=click.IntRange(10, 100000),
+              help="Completed cases on an ordinary working day.")
 @click.pass_obj
-def demo(obj: Context, month: str | None, seed: int, home_opt: Path | None, lang: str) -> None:
+def demo(obj: Context, month: str | None, seed: int, home_opt: Path | None, lang: str,
+         cases_per_day: int) -> None:
     """Run a synthetic district's month end to end and publish its bulletin.
 
     Builds ~40 units and a month of completed cases, then runs one Prefect flow
@@ -84,7 +87,7 @@ def demo(obj: Context, month: str | None, seed: int, home_opt: Path | None, lang
     month = _month(month or _month_default())
     settings = load_settings(home_opt or obj.home, sample_seed=seed)
     _prepare(settings, obj.debug)
-    run_demo(settings, month, seed, lang, echo=click.echo)
+    run_demo(settings, month, seed, lang, echo=click.echo, cases_per_day=cases_per_day)
 
 
 @cli.group()

@@ -13,7 +13,7 @@ FIELDWORK_CLOSE_DAYS = 7  # days after the month's last sample day before the mo
 
 
 def run_demo(settings: Settings, month: str, seed: int, lang: str,
-             echo: Callable[[str], None] = print) -> None:
+             echo: Callable[[str], None] = print, cases_per_day: int = 1500) -> None:
     from flows.daily import day_flow
     from flows.monthly import month_flow
     from flows.steps import open_warehouse
@@ -23,7 +23,7 @@ def run_demo(settings: Settings, month: str, seed: int, lang: str,
     started = time.monotonic()
     home = settings.home
     echo(f"minyi demo: district of seed {seed}, month {month}, home {home}")
-    units_path, files, opted = write_demo_inputs(home, month, seed, settings.zone)
+    units_path, files, opted = write_demo_inputs(home, month, seed, settings.zone, cases_per_day)
     with open_warehouse(settings) as con:
         report = load_units(con, units_path)
         first_day = min(files)

@@ -135,7 +135,8 @@ def month_cases(district: District, month: str, seed: int, zone: ZoneInfo,
     return out
 
 
-def write_demo_inputs(home: Path, month: str, seed: int, zone: ZoneInfo) -> tuple[Path, dict[date, Path], list[str]]:
+def write_demo_inputs(home: Path, month: str, seed: int, zone: ZoneInfo,
+                      per_day: int = 1500) -> tuple[Path, dict[date, Path], list[str]]:
     """Write units.csv, one cases CSV per day and the truth file; returns the paths and opted-out numbers."""
     district = build_district(seed)
     inbox = home / "inbox"
@@ -145,7 +146,7 @@ def write_demo_inputs(home: Path, month: str, seed: int, zone: ZoneInfo) -> tupl
     files: dict[date, Path] = {}
     truth = []
     p = dict(zip(district.units["unit_id"].to_list(), district.units["true_p"].to_list(), strict=True))
-    for day, frame in month_cases(district, month, seed, zone).items():
+    for day, frame in month_cases(district, month, seed, zone, per_day).items():
         path = inbox / f"cases-{day.isoformat()}.csv"
         frame.write_csv(path)
         files[day] = path

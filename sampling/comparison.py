@@ -19,13 +19,15 @@ smallest rank ("min", competition ranking 1, 2, 2, 4).
 
 **Rank interval.**  Empirical Bayes beta-binomial (Laird & Louis 1989;
 Goldstein & Spiegelhalter 1996, JRSS A 159(3), §4): per peer group a
-Beta(a, b) prior is fitted to (x_eff, n_eff) of its reportable units by
-marginal maximum likelihood (beta-binomial likelihood with real-valued counts,
-maximised by Nelder–Mead over (logit μ, log(a + b));
-a + b is bounded to [1e-3, 1e8], the upper bound being the "no real
-differences" limit); each unit's posterior is Beta(a + x_eff, b + n_eff −
-x_eff).  ``draws`` joint draws are ranked within the peer group and the 2.5%
-and 97.5% quantiles (inverted CDF, so integers) are ``rank_low``/``rank_high``.
+Beta(a, b) prior is fitted to (x_eff, n_eff) of its reportable units — its
+mean a/(a + b) is the pooled rate p₀ = Σ x_eff / Σ n_eff (the funnel's
+target), its size a + b maximises the beta-binomial marginal likelihood with
+real-valued counts (bounded Brent search on log(a + b) over [1e-3, 1e8]; the
+upper bound is the "no real differences" limit, also used for a group of one
+unit or a pooled rate of 0 or 1); each unit's posterior is
+Beta(a + x_eff, b + n_eff − x_eff).  ``draws`` joint draws are ranked within
+the peer group and the 2.5% and 97.5% quantiles (inverted CDF, so integers)
+are ``rank_low``/``rank_high``.
 The generator of a peer group is seeded from (``seed``, SHA-256 of the peer
 group's name) and its units are drawn in ``unit_id`` order, so the result does
 not depend on row order or on the other peer groups.
@@ -41,7 +43,8 @@ estimate carries); z = (y − θ₀)/s, Winsorised at its 10% and 90% quantiles
 variance τ² = (kφ − (k − 1)) / (Σw − Σw²/Σw), w = 1/s², else 0 (also 0 when
 k < 2).  A unit's limits are sin²(θ₀ ± z_q √(s² + τ²)) with
 z_q = Φ⁻¹((1 + level)/2), the angle clipped to [0, π/2] so that the limits stay
-in [0, 1] and monotone.
+in [0, 1] and monotone (FunnelPlotR does not clip: beyond π/2 its upper limit
+folds back below 1).
 
 **Flags.**  ``below`` when the rate is under the lower limit, ``above`` when it
 is over the upper limit.  ``top`` (十佳) marks the ``top_n`` reportable units
@@ -118,28 +121,22 @@ def _require(frame: pl.DataFrame, cols: Sequence[str]) -> None:
 
 
 def _beta_prior(x: np.ndarray, n: np.ndarray) -> tuple[float, float]:
-    """Marginal ML Beta(a, b) for effective counts x of n (beta-binomial)."""
-    p0 = float(x.sum() / n.sum())
-    if x.size < 2 or p0 in (0.0, 1.0):
+    """Beta(a, b) prior: mean = pooled rate, a + b by marginal ML (beta-binomial)."""
+    mu = float(x.sum() / n.sum())
+    if x.size < 2 or mu in (0.0, 1.0):
         m = float(np.exp(_LOG_M_BOUNDS[1]))
-        mu = min(max(p0, 1e-9), 1.0 - 1e-9)
+        mu = min(max(mu, 1e-9), 1.0 - 1e-9)
         return mu * m, (1.0 - mu) * m
 
-    def nll(theta: np.ndarray) -> float:
-        mu = special.expit(theta[0])
-        m = np.exp(theta[1])
+    def nll(log_m: float) -> float:
+        m = np.exp(log_m)
         a, b = mu * m, (1.0 - mu) * m
         return -float(np.sum(special.betaln(a + x, b + n - x) - special.betaln(a, b)))
 
-    start = np.array([special.logit(min(max(p0, 1e-6), 1 - 1e-6)), np.log(50.0)])
-    fit = optimize.minimize(
-        nll,
-        start,
-        method="Nelder-Mead",
-        bounds=[(-30.0, 30.0), _LOG_M_BOUNDS],
-        options={"xatol": 1e-7, "fatol": 1e-10, "maxiter": 4000},
+    fit = optimize.minimize_scalar(
+        nll, bounds=_LOG_M_BOUNDS, method="bounded", options={"xatol": 1e-6}
     )
-    mu, m = float(special.expit(fit.x[0])), float(np.exp(fit.x[1]))
+    m = float(np.exp(fit.x))
     return mu * m, (1.0 - mu) * m
 
 
@@ -261,9 +258,7 @@ def compare_units(
         n = rep[_INFO].to_numpy()
         r_low, r_high = _rank_interval(p * n, n, _group_rng(seed, group), draws)
         target, tau2, phi, f_low, f_high = _funnel(p, n, z_q)
-        params.append(
-            {PEER_GROUP: group, TARGET: target, TAU2: tau2, PHI: phi, Z: z_q, UNITS: k}
-        )
+        params.append({PEER_GROUP: group, TARGET: target, TAU2: tau2, PHI: phi, Z: z_q, UNITS: k})
         rows.append(
             rep.select(
                 UNIT_ID,
@@ -276,13 +271,13 @@ def compare_units(
             )
         )
 
-    schema = {
+    schema: dict[str, pl.DataType] = {
         UNIT_ID: per.schema[UNIT_ID],
-        RANK: pl.Int64,
-        RANK_LOW: pl.Int64,
-        RANK_HIGH: pl.Int64,
-        FUNNEL_LOW: pl.Float64,
-        FUNNEL_HIGH: pl.Float64,
+        RANK: pl.Int64(),
+        RANK_LOW: pl.Int64(),
+        RANK_HIGH: pl.Int64(),
+        FUNNEL_LOW: pl.Float64(),
+        FUNNEL_HIGH: pl.Float64(),
     }
     ranked = pl.concat(rows) if rows else pl.DataFrame(schema=schema)
     per = per.join(ranked, on=UNIT_ID, how="left").drop(_INFO)
@@ -303,15 +298,13 @@ def compare_units(
         .otherwise(None)
         .alias(FLAG)
     )
-    params_frame = pl.DataFrame(
-        params,
-        schema={
-            PEER_GROUP: per.schema[PEER_GROUP],
-            TARGET: pl.Float64,
-            TAU2: pl.Float64,
-            PHI: pl.Float64,
-            Z: pl.Float64,
-            UNITS: pl.Int64,
-        },
-    )
+    params_schema: dict[str, pl.DataType] = {
+        PEER_GROUP: per.schema[PEER_GROUP],
+        TARGET: pl.Float64(),
+        TAU2: pl.Float64(),
+        PHI: pl.Float64(),
+        Z: pl.Float64(),
+        UNITS: pl.Int64(),
+    }
+    params_frame = pl.DataFrame(params, schema=params_schema)
     return per, params_frame

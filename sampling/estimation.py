@@ -47,6 +47,12 @@ Where R gives no usable interval we decide, and the method note must say so:
   R's ``qt(α/2, 0)`` is NaN and so is the interval.  We return a null interval
   (``ci_low``/``ci_high`` null) — as R does — and ``df`` = 0 shows why.
 
+Computation: stratum and domain keys become integer codes, then three
+``numpy.bincount`` passes over the key 2·(stratum·D + domain) + y give every
+cell's count, Σw and Σw² by y; everything after works on cells (at most
+strata × domains), never on rows.  30 million rows × 500 units take about
+1.3–2 s on two cores with String keys, about 0.7 s with Enum keys.
+
 References: Korn, E. L. & Graubard, B. I. (1998), "Confidence intervals for
 proportions with small expected number of positive counts estimated from
 survey data", *Survey Methodology* 24(2), 193–201; Lumley, T. (2010), *Complex

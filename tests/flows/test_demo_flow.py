@@ -1,0 +1,60 @@
+"""End to end through Prefect: a small synthetic month, twice, gives identical estimates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from minyi.demo import run_demo
+from minyi.settings import load_settings
+
+MONTH = "2026-11"  # contains no national holiday week; the close runs into December
+
+
+def _run(home: Path, lines: list[str]) -> Path:
+    settings = load_settings(home, sample_seed=11, daily_total=80, min_respondents=10)
+    run_demo(settings, MONTH, 11, "zh", echo=lines.append, cases_per_day=160)
+    return settings.published_path
+
+
+@pytest.mark.flow
+def test_demo_month_end_to_end_and_reproducible(prefect_harness: None, tmp_path: Path) -> None:
+    lines: list[str] = []
+    published = _run(tmp_path / "a", lines)
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        views = {r[0] for r in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        assert {"v_sample", "v_responses", "v_dispositions", "v_unit_month"} <= views
+        first = con.sql("SELECT * FROM v_unit_month ORDER BY unit_id").pl()
+        units = con.sql("SELECT count(*) FROM units").fetchall()[0][0]
+        assert first.height == units == 40
+        assert first["sampled"].sum() == con.sql("SELECT count(*) FROM v_sample").fetchall()[0][0]
+        assert first["reportable"].any()
+        # every sampled case has exactly one disposition, every respondent a final weight
+        assert con.sql("SELECT count(*) FROM v_sample").fetchall() == con.sql(
+            "SELECT count(DISTINCT case_id) FROM v_dispositions").fetchall()
+        assert con.sql("SELECT count(*) FROM v_responses WHERE final_weight IS NULL").fetchall() == [(0,)]
+        # each stratum's design weights add up to its eligible population
+        check = con.sql(
+            "SELECT stratum, sum(design_weight) AS w, any_value(stratum_population) AS n "
+            "FROM v_sample GROUP BY stratum"
+        ).pl()
+        assert (check["w"] - check["n"]).abs().max() < 1e-9
+    finally:
+        con.close()
+    bulletin = tmp_path / "a" / "bulletins" / MONTH
+    assert (bulletin / "bulletin.html").read_text(encoding="utf-8").count("统计通报") >= 1
+    assert pl.read_csv(bulletin / "units.csv").height == 40
+    assert any("bulletin:" in line for line in lines)
+
+    again = _run(tmp_path / "b", [])
+    con = duckdb.connect(str(again), read_only=True)
+    try:
+        second = con.sql("SELECT * FROM v_unit_month ORDER BY unit_id").pl()
+    finally:
+        con.close()
+    assert_frame_equal(first, second)
