@@ -49,7 +49,7 @@ def build_district(seed: int) -> District:
     for kind, names, prefix in (("agency", _AGENCIES, "A"), ("department", _DEPARTMENTS, "D"),
                                 ("window", _WINDOWS, "W")):
         for i, name in enumerate(names, start=1):
-            true_p = float(np.clip(rng.beta(18, 2.6), 0.62, 0.985))
+            true_p = float(np.clip(rng.beta(40, 5), 0.76, 0.985))
             rows.append((f"{prefix}{i:02d}", f"示范区{name}" if kind != "window" else name,
                          kind, kind, true_p, float(rng.lognormal(0.0, 0.8))))
     units = pl.DataFrame(
@@ -58,7 +58,7 @@ def build_district(seed: int) -> District:
     )
     # two units clearly below their peers, so the bulletin has something real to flag
     units = units.with_columns(
-        pl.when(pl.col("unit_id").is_in(["A03", "W07"])).then(0.66).otherwise(pl.col("true_p"))
+        pl.when(pl.col("unit_id").is_in(["A03", "W07"])).then(0.62).otherwise(pl.col("true_p"))
         .alias("true_p")
     )
     return District(units, tuple(c for c, _ in CATEGORIES))
