@@ -1,9 +1,9 @@
 """Channel errors. The split between transient and permanent drives retries.
 
-    ChannelError
-     ├── TransientSendError   try again later with backoff (429/20429, 5xx, timeouts)
-     └── PermanentSendError   never retry; ends the case with ``disposition``
-                              (21610 unsubscribed, 21211 invalid number, 21614 not mobile)
+ChannelError
+ ├── TransientSendError   try again later with backoff (429/20429, 5xx, timeouts)
+ └── PermanentSendError   never retry; ends the case with ``disposition``
+                          (21610 unsubscribed, 21211 invalid number, 21614 not mobile)
 """
 
 from __future__ import annotations

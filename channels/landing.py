@@ -72,9 +72,17 @@ class LandingStore:
         """Record events; returns how many were new (repeats are ignored)."""
         now = datetime.now(UTC).isoformat()
         rows = [
-            (e.event_key, e.provider_sid, e.attempt_id, e.case_id, e.channel, e.kind,
-             e.occurred_at.astimezone(UTC).isoformat(), json.dumps(e.detail, ensure_ascii=False),
-             now)
+            (
+                e.event_key,
+                e.provider_sid,
+                e.attempt_id,
+                e.case_id,
+                e.channel,
+                e.kind,
+                e.occurred_at.astimezone(UTC).isoformat(),
+                json.dumps(e.detail, ensure_ascii=False),
+                now,
+            )
             for e in events
         ]
         with self._transaction() as con:
@@ -101,8 +109,13 @@ class LandingStore:
             (
                 seq,
                 InboundEvent(
-                    event_key=key, provider_sid=sid, attempt_id=attempt, case_id=case,
-                    channel=channel, kind=kind, occurred_at=datetime.fromisoformat(at),
+                    event_key=key,
+                    provider_sid=sid,
+                    attempt_id=attempt,
+                    case_id=case,
+                    channel=channel,
+                    kind=kind,
+                    occurred_at=datetime.fromisoformat(at),
                     detail=json.loads(detail),
                 ),
             )
@@ -125,9 +138,15 @@ class LandingStore:
                 "detail": [json.dumps(e.detail, ensure_ascii=False) for _, e in rows],
             },
             schema={
-                "seq": pl.Int64, "event_key": pl.String, "provider_sid": pl.String,
-                "attempt_id": pl.String, "case_id": pl.String, "channel": pl.String,
-                "kind": pl.String, "occurred_at": pl.Datetime("us", "UTC"), "detail": pl.String,
+                "seq": pl.Int64,
+                "event_key": pl.String,
+                "provider_sid": pl.String,
+                "attempt_id": pl.String,
+                "case_id": pl.String,
+                "channel": pl.String,
+                "kind": pl.String,
+                "occurred_at": pl.Datetime("us", "UTC"),
+                "detail": pl.String,
             },
         )
 

@@ -41,8 +41,11 @@ def load(path: Path = DEFAULT_PATH) -> Questionnaire:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     items = tuple(
         Item(
-            key=raw["key"], kind=raw["kind"], required=raw.get("required", False),
-            ask_if=raw.get("ask_if"), texts={lang: raw[lang] for lang in ("zh", "en") if lang in raw},
+            key=raw["key"],
+            kind=raw["kind"],
+            required=raw.get("required", False),
+            ask_if=raw.get("ask_if"),
+            texts={lang: raw[lang] for lang in ("zh", "en") if lang in raw},
         )
         for raw in data["items"]
     )

@@ -28,7 +28,9 @@ class Policy:
     zone: ZoneInfo
 
 
-def due(state: pl.DataFrame, at: datetime, policy: Policy, manual_used_today: int = 0) -> pl.DataFrame:
+def due(
+    state: pl.DataFrame, at: datetime, policy: Policy, manual_used_today: int = 0
+) -> pl.DataFrame:
     """Attempts to start at ``at``: columns ``case_id``, ``sample_date``, ``channel``, ``step``.
 
     ``state`` has one row per sampled case with ``STATE_COLUMNS``: ``last_step``
@@ -36,7 +38,12 @@ def due(state: pl.DataFrame, at: datetime, policy: Policy, manual_used_today: in
     contact (answered, opted out, refused, number unusable, sequence exhausted).
     """
     empty = pl.DataFrame(
-        schema={"case_id": pl.String, "sample_date": pl.Date, "channel": pl.String, "step": pl.Int32}
+        schema={
+            "case_id": pl.String,
+            "sample_date": pl.Date,
+            "channel": pl.String,
+            "step": pl.Int32,
+        }
     )
     if state.is_empty() or not in_window(at, policy.windows, policy.zone):
         return empty
@@ -59,7 +66,9 @@ def due(state: pl.DataFrame, at: datetime, policy: Policy, manual_used_today: in
             chosen = chosen.sort("sample_date", "case_id").head(room)
         parts.append(
             chosen.select(
-                "case_id", "sample_date", pl.lit(channel).alias("channel"),
+                "case_id",
+                "sample_date",
+                pl.lit(channel).alias("channel"),
                 pl.lit(step, dtype=pl.Int32).alias("step"),
             )
         )

@@ -48,7 +48,13 @@ DEFAULT_BEHAVIOUR: Mapping[str, Behaviour] = {
     "manual": Behaviour(0.72, 0.80, 0.05, 0.02, 0.02, 0.03, 4.0, 0.06),
 }
 
-_REASONS = ("办理时间太长", "来回跑了好几次", "工作人员态度不好", "材料要求说不清楚", "系统故障无法办理")
+_REASONS = (
+    "办理时间太长",
+    "来回跑了好几次",
+    "工作人员态度不好",
+    "材料要求说不清楚",
+    "系统故障无法办理",
+)
 
 
 def _unit_fraction(text: str) -> float:
@@ -83,7 +89,9 @@ class SimulatedProvider:
             raise TransientSendError(self.name, "20429", "too many requests (simulated)")
         if request.to in self.fail_numbers:
             outcome = self.fail_numbers[request.to]
-            raise PermanentSendError(self.name, "21211", f"simulated failure for {request.to}", outcome)
+            raise PermanentSendError(
+                self.name, "21211", f"simulated failure for {request.to}", outcome
+            )
         sid = "SIM" + hashlib.sha256(f"{self.seed}:{request.attempt_id}".encode()).hexdigest()[:32]
         receipt = SendReceipt(request.attempt_id, sid)
         self._sent[request.attempt_id] = receipt
@@ -99,16 +107,24 @@ class SimulatedProvider:
         def emit(kind: str, at: datetime, suffix: str = "", **detail: str) -> None:
             events.append(
                 InboundEvent(
-                    event_key=f"{sid}:{kind}{suffix}", channel=req.channel, kind=kind,
-                    occurred_at=at, provider_sid=sid, attempt_id=req.attempt_id,
-                    case_id=req.case_id, detail=dict(detail),
+                    event_key=f"{sid}:{kind}{suffix}",
+                    channel=req.channel,
+                    kind=kind,
+                    occurred_at=at,
+                    provider_sid=sid,
+                    attempt_id=req.attempt_id,
+                    case_id=req.case_id,
+                    detail=dict(detail),
                 )
             )
 
         t = req.at
         emit(B.SENT, t)
         if _unit_fraction(f"dead:{req.to}") < self.dead_share:
-            emit(B.UNDELIVERED if req.channel == "sms" else B.INVALID_NUMBER, t + timedelta(seconds=20))
+            emit(
+                B.UNDELIVERED if req.channel == "sms" else B.INVALID_NUMBER,
+                t + timedelta(seconds=20),
+            )
             return events
         if rng.random() >= how.reach:
             if req.channel == "sms":
@@ -147,9 +163,17 @@ class SimulatedProvider:
         gap = timedelta(minutes=2 if req.channel == "sms" else 0.3)
         integrity_p = 0.06 if 1 <= level <= 2 else 0.005
         t += gap
-        emit(B.ANSWER, t, ":integrity", item="integrity", value="yes" if rng.random() < integrity_p else "no")
+        emit(
+            B.ANSWER,
+            t,
+            ":integrity",
+            item="integrity",
+            value="yes" if rng.random() < integrity_p else "no",
+        )
         t += gap
-        timeliness = int(np.clip(level + rng.integers(-1, 2), 1, 5)) if level else int(rng.integers(1, 6))
+        timeliness = (
+            int(np.clip(level + rng.integers(-1, 2), 1, 5)) if level else int(rng.integers(1, 6))
+        )
         emit(B.ANSWER, t, ":timeliness", item="timeliness", value=str(timeliness))
         if 1 <= level <= 2:
             t += gap

@@ -31,39 +31,62 @@ def suite_specs(name: str, **context: Any) -> list[Spec]:
             for c in (C.CASE_ID, C.UNIT_ID, C.CATEGORY, C.COMPLETED_AT, C.SERVICE_DATE)
         ] + [
             Spec("ExpectColumnValuesToBeUnique", {"column": C.CASE_ID}),
-            Spec("ExpectColumnValuesToBeInSet", {"column": C.PHONE_STATUS, "value_set": list(PHONE_STATUSES)}),
+            Spec(
+                "ExpectColumnValuesToBeInSet",
+                {"column": C.PHONE_STATUS, "value_set": list(PHONE_STATUSES)},
+            ),
         ]
     if name == "sample":
         return [
             Spec("ExpectColumnValuesToBeUnique", {"column": C.CASE_ID}),
             Spec("ExpectColumnValuesToNotBeNull", {"column": C.STRATUM}),
-            Spec("ExpectColumnValuesToBeBetween",
-                 {"column": C.INCLUSION_PROB, "min_value": 0, "max_value": 1, "strict_min": True}),
+            Spec(
+                "ExpectColumnValuesToBeBetween",
+                {"column": C.INCLUSION_PROB, "min_value": 0, "max_value": 1, "strict_min": True},
+            ),
             Spec("ExpectColumnValuesToBeBetween", {"column": C.DESIGN_WEIGHT, "min_value": 1}),
-            Spec("ExpectColumnPairValuesAToBeGreaterThanB",
-                 {"column_A": C.STRATUM_POPULATION, "column_B": C.STRATUM_SAMPLE, "or_equal": True}),
+            Spec(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {"column_A": C.STRATUM_POPULATION, "column_B": C.STRATUM_SAMPLE, "or_equal": True},
+            ),
         ]
     if name == "answers":
         return [
             Spec("ExpectColumnValuesToNotBeNull", {"column": C.CASE_ID}),
-            Spec("ExpectColumnValuesToBeInSet",
-                 {"column": "value", "value_set": ["0", "1", "2", "3", "4", "5"],
-                  "row_condition": 'item=="satisfaction"', "condition_parser": "pandas"}),
-            Spec("ExpectColumnPairValuesAToBeGreaterThanB",
-                 {"column_A": C.ANSWERED_AT, "column_B": "sent_at", "or_equal": True}),
-            Spec("ExpectColumnValuesToBeInSet", {"column": C.CHANNEL, "value_set": list(C.CHANNELS)}),
+            Spec(
+                "ExpectColumnValuesToBeInSet",
+                {
+                    "column": "value",
+                    "value_set": ["0", "1", "2", "3", "4", "5"],
+                    "row_condition": 'item=="satisfaction"',
+                    "condition_parser": "pandas",
+                },
+            ),
+            Spec(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {"column_A": C.ANSWERED_AT, "column_B": "sent_at", "or_equal": True},
+            ),
+            Spec(
+                "ExpectColumnValuesToBeInSet", {"column": C.CHANNEL, "value_set": list(C.CHANNELS)}
+            ),
         ]
     if name == "responses":
         return [
             Spec("ExpectColumnValuesToBeUnique", {"column": C.CASE_ID}),
             Spec("ExpectColumnValuesToNotBeNull", {"column": C.FINAL_WEIGHT}),
             Spec("ExpectColumnValuesToBeBetween", {"column": C.FINAL_WEIGHT, "min_value": 1}),
-            Spec("ExpectColumnValuesToBeBetween", {"column": C.SATISFACTION, "min_value": 1, "max_value": 5}),
+            Spec(
+                "ExpectColumnValuesToBeBetween",
+                {"column": C.SATISFACTION, "min_value": 1, "max_value": 5},
+            ),
         ]
     if name == "dispositions":
         specs = [
             Spec("ExpectColumnValuesToBeUnique", {"column": C.CASE_ID}),
-            Spec("ExpectColumnValuesToBeInSet", {"column": C.AAPOR_CODE, "value_set": list(AAPOR_CODES)}),
+            Spec(
+                "ExpectColumnValuesToBeInSet",
+                {"column": C.AAPOR_CODE, "value_set": list(AAPOR_CODES)},
+            ),
         ]
         if "sampled" in context:
             specs.append(Spec("ExpectTableRowCountToEqual", {"value": int(context["sampled"])}))

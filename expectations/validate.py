@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from expectations.suites import Spec, suite_specs
+from expectations.suites import suite_specs
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,9 @@ def validate(frame: pl.DataFrame, suite: str, **context: Any) -> Outcome:
         error = _exception_message(res.exception_info)
         failures.append(
             Failure(
-                expectation=spec.expectation if error is None else f"{spec.expectation} [error: {error}]",
+                expectation=spec.expectation
+                if error is None
+                else f"{spec.expectation} [error: {error}]",
                 column=spec.kwargs.get("column") or spec.kwargs.get("column_A"),
                 blocking=spec.blocking,
                 unexpected_count=int(details.get("unexpected_count") or 0),

@@ -28,15 +28,23 @@ class DayReport:
     validation_problems: list[str]
 
 
-import_task = task(steps.import_cases, name="import-cases", cache_policy=NO_CACHE)
-draw_task = task(steps.draw_day, name="draw-sample", cache_policy=NO_CACHE)
-dispatch_task = task(steps.dispatch, name="dispatch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-ingest_task = task(steps.ingest, name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-validate_task = task(steps.validate_day, name="validate-day", cache_policy=NO_CACHE)
-publish_task = task(steps.publish_copy, name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+import_task = task(name="import-cases", cache_policy=NO_CACHE)(steps.import_cases)
+draw_task = task(name="draw-sample", cache_policy=NO_CACHE)(steps.draw_day)
+dispatch_task = task(name="dispatch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)(
+    steps.dispatch
+)
+ingest_task = task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)(
+    steps.ingest
+)
+validate_task = task(name="validate-day", cache_policy=NO_CACHE)(steps.validate_day)
+publish_task = task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)(
+    steps.publish_copy
+)
 
 
-def contact_rounds(settings: Settings, rounds: list[datetime]) -> tuple[list[steps.DispatchReport], int, int]:
+def contact_rounds(
+    settings: Settings, rounds: list[datetime]
+) -> tuple[list[steps.DispatchReport], int, int]:
     """For each clock time: load what has arrived by then, then do the contact work due."""
     reports = []
     ingested = answers = 0
@@ -51,7 +59,9 @@ def contact_rounds(settings: Settings, rounds: list[datetime]) -> tuple[list[ste
 
 
 @flow(name="minyi-day", validate_parameters=False, log_prints=False)
-def day_flow(settings_data: dict[str, Any], day: date, files: list[str], rounds: list[datetime]) -> DayReport:
+def day_flow(
+    settings_data: dict[str, Any], day: date, files: list[str], rounds: list[datetime]
+) -> DayReport:
     settings = Settings(**settings_data)
     loads = import_task(settings, [Path(f) for f in files]) if files else []
     drawn = draw_task(settings, day)

@@ -13,8 +13,8 @@ from flows import steps
 from flows.daily import contact_rounds, ingest_task, publish_task
 from minyi.settings import Settings
 
-estimate_task = task(steps.estimate_month, name="estimate-month", cache_policy=NO_CACHE)
-bulletin_task = task(steps.write_bulletin, name="write-bulletin", cache_policy=NO_CACHE)
+estimate_task = task(name="estimate-month", cache_policy=NO_CACHE)(steps.estimate_month)
+bulletin_task = task(name="write-bulletin", cache_policy=NO_CACHE)(steps.write_bulletin)
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,13 @@ class MonthResult:
 
 
 @flow(name="minyi-month", validate_parameters=False)
-def month_flow(settings_data: dict[str, Any], month: str, close_rounds: list[datetime],
-               close_at: datetime, lang: str = "zh") -> MonthResult:
+def month_flow(
+    settings_data: dict[str, Any],
+    month: str,
+    close_rounds: list[datetime],
+    close_at: datetime,
+    lang: str = "zh",
+) -> MonthResult:
     settings = Settings(**settings_data)
     if close_rounds:
         contact_rounds(settings, close_rounds)

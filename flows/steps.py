@@ -40,7 +40,9 @@ def open_warehouse(settings: Settings):  # type: ignore[no-untyped-def]
 # --- import -----------------------------------------------------------------
 
 
-def import_cases(settings: Settings, paths: list[Path], encoding: str = "utf-8") -> list[LoadReport]:
+def import_cases(
+    settings: Settings, paths: list[Path], encoding: str = "utf-8"
+) -> list[LoadReport]:
     with open_warehouse(settings) as con:
         return [load_cases(con, path, settings.zone, encoding) for path in paths]
 
@@ -74,18 +76,36 @@ def draw_day(settings: Settings, day: date) -> DrawReport:
             stratum=pl.lit(day.isoformat() + "|") + pl.col("category")
         )
         if not stored.is_empty():
-            return DrawReport(day, frame.height, eligible.height, stored.height,
-                              stored["stratum"].n_unique(), True, ineligible)
+            return DrawReport(
+                day,
+                frame.height,
+                eligible.height,
+                stored.height,
+                stored["stratum"].n_unique(),
+                True,
+                ineligible,
+            )
         allocation, sample = draw_sample(
-            eligible, total=settings.daily_total, minimum=settings.min_per_stratum,
-            method=settings.allocation, seed=settings.sample_seed,
+            eligible,
+            total=settings.daily_total,
+            minimum=settings.min_per_stratum,
+            method=settings.allocation,
+            seed=settings.sample_seed,
         )
         design.store_sample(
-            con, day, frame, allocation, sample, settings.allocation, settings.daily_total,
-            settings.min_per_stratum, settings.sample_seed,
+            con,
+            day,
+            frame,
+            allocation,
+            sample,
+            settings.allocation,
+            settings.daily_total,
+            settings.min_per_stratum,
+            settings.sample_seed,
         )
-        return DrawReport(day, frame.height, eligible.height, sample.height,
-                          allocation.height, False, ineligible)
+        return DrawReport(
+            day, frame.height, eligible.height, sample.height, allocation.height, False, ineligible
+        )
 
 
 # --- contact ----------------------------------------------------------------
@@ -122,7 +142,9 @@ def dispatch(settings: Settings, provider: Provider, at: datetime) -> DispatchRe
         results: list[tuple[str, str, str | None, str | None, str | None, datetime]] = []
         sent = failed = retry = 0
         # the send-rate limit protects real networks; the simulated people need none
-        interval = 1.0 / settings.messages_per_second if getattr(provider, "rate_limited", True) else 0.0
+        interval = (
+            1.0 / settings.messages_per_second if getattr(provider, "rate_limited", True) else 0.0
+        )
         next_slot = time.monotonic()
         for row in to_send.iter_rows(named=True):
             receipt = provider.find(row["attempt_id"])  # reconcile a send a crash left unconfirmed
@@ -133,8 +155,11 @@ def dispatch(settings: Settings, provider: Provider, at: datetime) -> DispatchRe
                         time.sleep(wait)
                     next_slot = max(next_slot, time.monotonic()) + interval
                 request = ContactRequest(
-                    attempt_id=row["attempt_id"], case_id=row["case_id"], channel=row["channel"],
-                    to=row["phone_e164"], at=at,
+                    attempt_id=row["attempt_id"],
+                    case_id=row["case_id"],
+                    channel=row["channel"],
+                    to=row["phone_e164"],
+                    at=at,
                 )
                 try:
                     receipt = provider.send(request)
@@ -165,7 +190,9 @@ def ingest(settings: Settings, until: datetime | None = None) -> fieldwork.Inges
 # --- month ------------------------------------------------------------------
 
 
-def finalise_dispositions(settings: Settings, month: str, at: datetime, final: bool) -> pl.DataFrame:
+def finalise_dispositions(
+    settings: Settings, month: str, at: datetime, final: bool
+) -> pl.DataFrame:
     with open_warehouse(settings) as con:
         summary = monthly.event_summary(con, month, at)
         coded = aapor.assign(summary).with_columns(
@@ -215,11 +242,16 @@ def estimate_month(settings: Settings, month: str, at: datetime) -> MonthReport:
             responses.with_columns(pl.col("satisfied").cast(pl.Boolean)), domain="unit_id"
         )
         per_unit, funnel = compare_units(
-            est, units.select("unit_id", "peer_group"), seed=settings.sample_seed,
-            min_respondents=settings.min_respondents, top_n=settings.top_n,
+            est,
+            units.select("unit_id", "peer_group"),
+            seed=settings.sample_seed,
+            min_respondents=settings.min_respondents,
+            top_n=settings.top_n,
             funnel_level=settings.funnel_level,
         )
-        rates = aapor.rates(disp, ["unit_id"]).select("unit_id", pl.col("RR1").alias("response_rate"))
+        rates = aapor.rates(disp, ["unit_id"]).select(
+            "unit_id", pl.col("RR1").alias("response_rate")
+        )
         sampled = disp.group_by("unit_id").agg(pl.len().cast(pl.Int32).alias("sampled"))
         rows = (
             units.select("unit_id")
@@ -233,21 +265,47 @@ def estimate_month(settings: Settings, month: str, at: datetime) -> MonthReport:
                 pl.col("reportable").fill_null(False),
             )
         )
-        keep = ["unit_id", "sampled", "responded", "response_rate", "satisfaction_rate", "se",
-                "ci_low", "ci_high", "n_eff", "reportable", "rank", "rank_low", "rank_high",
-                "flag", "funnel_low", "funnel_high"]
+        keep = [
+            "unit_id",
+            "sampled",
+            "responded",
+            "response_rate",
+            "satisfaction_rate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "n_eff",
+            "reportable",
+            "rank",
+            "rank_low",
+            "rank_high",
+            "flag",
+            "funnel_low",
+            "funnel_high",
+        ]
         monthly.store_unit_month(con, month, rows.select(keep), funnel)
         return MonthReport(
-            month, coded.height, responses.height, int(rows["reportable"].sum()),
-            tuple(o.describe() for o in outcomes), any(o.blocking_failed for o in outcomes),
+            month,
+            coded.height,
+            responses.height,
+            int(rows["reportable"].sum()),
+            tuple(o.describe() for o in outcomes),
+            any(o.blocking_failed for o in outcomes),
         )
 
 
 def record_validation(con, scope: str, outcome, at: datetime) -> None:  # type: ignore[no-untyped-def]
     con.execute(
         "INSERT INTO validations VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-        [at, scope, outcome.suite, outcome.success, outcome.blocking_failed, outcome.evaluated,
-         None if outcome.success else outcome.describe()],
+        [
+            at,
+            scope,
+            outcome.suite,
+            outcome.success,
+            outcome.blocking_failed,
+            outcome.evaluated,
+            None if outcome.success else outcome.describe(),
+        ],
     )
 
 
@@ -264,7 +322,11 @@ def validate_day(settings: Settings, day: date, at: datetime) -> list[str]:
             "WHERE CAST(a.answered_at AS DATE) >= $d - 3",
             params={"d": day},
         ).pl()
-        outcomes = [validate(cases, "cases"), validate(sample, "sample"), validate(answers, "answers")]
+        outcomes = [
+            validate(cases, "cases"),
+            validate(sample, "sample"),
+            validate(answers, "answers"),
+        ]
         for outcome in outcomes:
             record_validation(con, f"day:{day.isoformat()}", outcome, at)
         return [o.describe() for o in outcomes if not o.success]
@@ -320,19 +382,25 @@ def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> Bulletin
             month=month,
             district_name=settings.district_name,
             fieldwork=model.Fieldwork(
-                cases=counts["cases"], eligible=counts["eligible"], sampled=counts["sampled"],
+                cases=counts["cases"],
+                eligible=counts["eligible"],
+                sampled=counts["sampled"],
                 responded=counts["responded"],
                 response_rate=overall_rr[0] if overall_rr.len() else None,
                 channels=tuple(
                     model.ChannelFieldwork(
-                        r["channel"], r["contacted"], r["responded"],
+                        r["channel"],
+                        r["contacted"],
+                        r["responded"],
                         r["responded"] / r["contacted"] if r["contacted"] else None,
                     )
                     for r in channels.iter_rows(named=True)
                 ),
             ),
             district=model.DistrictFigure(
-                district["satisfaction_rate"], district["ci_low"], district["ci_high"],
+                district["satisfaction_rate"],
+                district["ci_low"],
+                district["ci_high"],
                 district["responded"],
             ),
             units=units.with_columns(pl.lit(month).alias("month")),
@@ -340,7 +408,8 @@ def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> Bulletin
             channel_mix=monthly.channel_mix(con, month),
             previous=None if previous.is_empty() else previous,
             integrity=model.IntegritySummary(
-                counts["integrity_reports"], counts["integrity_units"],
+                counts["integrity_reports"],
+                counts["integrity_units"],
                 counts["dissatisfied_followups"],
             ),
             validation_ok=True,

@@ -52,8 +52,12 @@ def _month(value: str) -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(path_type=Path), default=None,
-              help="Data home (default $MINYI_HOME, else ./minyi-home).")
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data home (default $MINYI_HOME, else ./minyi-home).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks and Prefect's own log lines.")
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
@@ -66,14 +70,24 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 
 @cli.command()
 @click.option("--month", default=None, help="Month to simulate, YYYY-MM (default: last month).")
-@click.option("--seed", default=20260101, show_default=True, type=int, help="Seed of everything random.")
-@click.option("--home", "home_opt", type=click.Path(path_type=Path), default=None, help="Data home.")
+@click.option(
+    "--seed", default=20260101, show_default=True, type=int, help="Seed of everything random."
+)
+@click.option(
+    "--home", "home_opt", type=click.Path(path_type=Path), default=None, help="Data home."
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("--cases-per-day", default=1500, show_default=True, type=click.IntRange(10, 100000),
-              help="Completed cases on an ordinary working day.")
+@click.option(
+    "--cases-per-day",
+    default=1500,
+    show_default=True,
+    type=click.IntRange(10, 100000),
+    help="Completed cases on an ordinary working day.",
+)
 @click.pass_obj
-def demo(obj: Context, month: str | None, seed: int, home_opt: Path | None, lang: str,
-         cases_per_day: int) -> None:
+def demo(
+    obj: Context, month: str | None, seed: int, home_opt: Path | None, lang: str, cases_per_day: int
+) -> None:
     """Run a synthetic district's month end to end and publish its bulletin.
 
     Builds ~40 units and a month of completed cases, then runs one Prefect flow
@@ -143,8 +157,13 @@ def _print_load(report: Any) -> None:
 
 
 @cli.command()
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="Service date whose completed cases form the frame.")
+@click.option(
+    "--date",
+    "day",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Service date whose completed cases form the frame.",
+)
 @click.pass_obj
 def sample(obj: Context, day: datetime) -> None:
     """Draw a day's sample; running it again changes nothing and shows the same sample.

@@ -12,8 +12,14 @@ from minyi.settings import Settings
 FIELDWORK_CLOSE_DAYS = 7  # days after the month's last sample day before the month closes
 
 
-def run_demo(settings: Settings, month: str, seed: int, lang: str,
-             echo: Callable[[str], None] = print, cases_per_day: int = 1500) -> None:
+def run_demo(
+    settings: Settings,
+    month: str,
+    seed: int,
+    lang: str,
+    echo: Callable[[str], None] = print,
+    cases_per_day: int = 1500,
+) -> None:
     from flows.daily import day_flow
     from flows.monthly import month_flow
     from flows.steps import open_warehouse
@@ -27,7 +33,12 @@ def run_demo(settings: Settings, month: str, seed: int, lang: str,
     with open_warehouse(settings) as con:
         report = load_units(con, units_path)
         first_day = min(files)
-        add_opt_outs(con, opted, "sms", datetime(first_day.year, first_day.month, 1, tzinfo=UTC) - timedelta(days=40))
+        add_opt_outs(
+            con,
+            opted,
+            "sms",
+            datetime(first_day.year, first_day.month, 1, tzinfo=UTC) - timedelta(days=40),
+        )
     echo(f"units: {report.loaded} loaded from {units_path}; {len(opted)} numbers opted out earlier")
     echo("starting Prefect (a temporary local server takes a few seconds)…")
     data = settings.model_dump()
@@ -41,20 +52,29 @@ def run_demo(settings: Settings, month: str, seed: int, lang: str,
         totals["sampled"] += result.draw.sampled if not result.draw.already_drawn else 0
         totals["sent"] += sent
         totals["answers"] += result.answers
-        problems = "  ⚠ " + "; ".join(result.validation_problems) if result.validation_problems else "  ✓ validated"
+        problems = (
+            "  ⚠ " + "; ".join(result.validation_problems)
+            if result.validation_problems
+            else "  ✓ validated"
+        )
         echo(
             f"{day}  cases {load.read:>5,} (dup {load.duplicate}, quarantined {load.quarantined})  "
             f"eligible {result.draw.eligible:>5,}  sampled {result.draw.sampled:>3}  "
             f"contacts {sent:>4}  answers {result.answers:>4}{problems}  ({time.monotonic() - t0:.1f}s)"
         )
     last = max(files)
-    close_rounds = [at for k in range(1, FIELDWORK_CLOSE_DAYS + 1)
-                    for at in demo_clock(last + timedelta(days=k), settings.zone)]
+    close_rounds = [
+        at
+        for k in range(1, FIELDWORK_CLOSE_DAYS + 1)
+        for at in demo_clock(last + timedelta(days=k), settings.zone)
+    ]
     close_at = close_rounds[-1]
     echo(f"closing fieldwork at {close_at:%Y-%m-%d %H:%M}; estimating {month}…")
     outcome = month_flow(data, month, close_rounds, close_at, lang)
     r = outcome.report
-    echo(f"{month}: sampled {r.sampled:,}  respondents {r.responded:,}  reportable units {r.reportable}")
+    echo(
+        f"{month}: sampled {r.sampled:,}  respondents {r.responded:,}  reportable units {r.reportable}"
+    )
     for line in r.validation:
         echo(f"  validation: {line}")
     echo("")

@@ -24,15 +24,51 @@ from channels.hours import is_working_day
 from sampling.random_state import generator
 
 CATEGORIES = (
-    ("户籍办理", 0.24), ("社保参保", 0.17), ("医保报销", 0.12), ("营业执照", 0.09),
-    ("不动产登记", 0.08), ("税务申报", 0.07), ("公积金提取", 0.06), ("出入境证件", 0.05),
-    ("建设工程审批", 0.04), ("食品经营许可", 0.035), ("劳动仲裁", 0.02), ("殡葬服务", 0.015),
+    ("户籍办理", 0.24),
+    ("社保参保", 0.17),
+    ("医保报销", 0.12),
+    ("营业执照", 0.09),
+    ("不动产登记", 0.08),
+    ("税务申报", 0.07),
+    ("公积金提取", 0.06),
+    ("出入境证件", 0.05),
+    ("建设工程审批", 0.04),
+    ("食品经营许可", 0.035),
+    ("劳动仲裁", 0.02),
+    ("殡葬服务", 0.015),
 )
-_AGENCIES = ("公安分局", "市场监管局", "税务局", "自然资源局", "住建局", "生态环境局",
-             "交通运输局", "卫健委", "应急管理局", "城管执法局", "司法局", "人防办")
-_DEPARTMENTS = ("人社局", "医保局", "民政局", "教育局", "农业农村局", "水利局", "商务局",
-                "文旅局", "退役军人局", "统计局", "信访局", "科技局", "财政局", "审计局",
-                "林业局", "粮食局")
+_AGENCIES = (
+    "公安分局",
+    "市场监管局",
+    "税务局",
+    "自然资源局",
+    "住建局",
+    "生态环境局",
+    "交通运输局",
+    "卫健委",
+    "应急管理局",
+    "城管执法局",
+    "司法局",
+    "人防办",
+)
+_DEPARTMENTS = (
+    "人社局",
+    "医保局",
+    "民政局",
+    "教育局",
+    "农业农村局",
+    "水利局",
+    "商务局",
+    "文旅局",
+    "退役军人局",
+    "统计局",
+    "信访局",
+    "科技局",
+    "财政局",
+    "审计局",
+    "林业局",
+    "粮食局",
+)
 _WINDOWS = tuple(f"政务服务中心{i}号窗口" for i in range(1, 13))
 
 
@@ -46,19 +82,33 @@ def build_district(seed: int) -> District:
     """Units with true satisfaction levels that differ; a few clearly weaker or stronger."""
     rng = generator(seed, "district")
     rows = []
-    for kind, names, prefix in (("agency", _AGENCIES, "A"), ("department", _DEPARTMENTS, "D"),
-                                ("window", _WINDOWS, "W")):
+    for kind, names, prefix in (
+        ("agency", _AGENCIES, "A"),
+        ("department", _DEPARTMENTS, "D"),
+        ("window", _WINDOWS, "W"),
+    ):
         for i, name in enumerate(names, start=1):
             true_p = float(np.clip(rng.beta(40, 5), 0.76, 0.985))
-            rows.append((f"{prefix}{i:02d}", f"示范区{name}" if kind != "window" else name,
-                         kind, kind, true_p, float(rng.lognormal(0.0, 0.8))))
+            rows.append(
+                (
+                    f"{prefix}{i:02d}",
+                    f"示范区{name}" if kind != "window" else name,
+                    kind,
+                    kind,
+                    true_p,
+                    float(rng.lognormal(0.0, 0.8)),
+                )
+            )
     units = pl.DataFrame(
-        rows, schema=["unit_id", "unit_name", "unit_kind", "peer_group", "true_p", "volume"],
+        rows,
+        schema=["unit_id", "unit_name", "unit_kind", "peer_group", "true_p", "volume"],
         orient="row",
     )
     # two units clearly below their peers, so the bulletin has something real to flag
     units = units.with_columns(
-        pl.when(pl.col("unit_id").is_in(["A03", "W07"])).then(0.62).otherwise(pl.col("true_p"))
+        pl.when(pl.col("unit_id").is_in(["A03", "W07"]))
+        .then(0.62)
+        .otherwise(pl.col("true_p"))
         .alias("true_p")
     )
     return District(units, tuple(c for c, _ in CATEGORIES))
@@ -83,8 +133,9 @@ def _phone_text(rng: np.random.Generator, number: str) -> str:
     return number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
 
 
-def month_cases(district: District, month: str, seed: int, zone: ZoneInfo,
-                per_day: int = 1500) -> dict[date, pl.DataFrame]:
+def month_cases(
+    district: District, month: str, seed: int, zone: ZoneInfo, per_day: int = 1500
+) -> dict[date, pl.DataFrame]:
     """The month's completed cases by day, as the case system would export them."""
     rng = generator(seed, "cases", month)
     year, mon = (int(p) for p in month.split("-"))
@@ -94,8 +145,10 @@ def month_cases(district: District, month: str, seed: int, zone: ZoneInfo,
     cat_p = cat_p / cat_p.sum()
     units = district.units
     # each unit handles a few categories
-    handles = {u: set(rng.choice(len(CATEGORIES), size=int(rng.integers(2, 5)), replace=False).tolist())
-               for u in units["unit_id"].to_list()}
+    handles = {
+        u: set(rng.choice(len(CATEGORIES), size=int(rng.integers(2, 5)), replace=False).tolist())
+        for u in units["unit_id"].to_list()
+    }
     volume = dict(zip(units["unit_id"].to_list(), units["volume"].to_list(), strict=True))
     by_category = {}
     for k in range(len(CATEGORIES)):
@@ -113,8 +166,15 @@ def month_cases(district: District, month: str, seed: int, zone: ZoneInfo,
             ids, w = by_category[int(k)]
             unit = ids[int(rng.choice(len(ids), p=w))]
             minute = int(rng.integers(8 * 60 + 30, 17 * 60 + 30))
-            local = datetime(day.year, day.month, day.day, minute // 60, minute % 60,
-                             int(rng.integers(0, 60)), tzinfo=zone)
+            local = datetime(
+                day.year,
+                day.month,
+                day.day,
+                minute // 60,
+                minute % 60,
+                int(rng.integers(0, 60)),
+                tzinfo=zone,
+            )
             stamp = local.strftime("%Y-%m-%d %H:%M:%S") if rng.random() < 0.7 else local.isoformat()
             kind = rng.random()
             if kind < 0.02:
@@ -124,19 +184,37 @@ def month_cases(district: District, month: str, seed: int, zone: ZoneInfo,
             elif kind < 0.05:
                 phone = str(rng.integers(1000, 999999))
             else:
-                phone = _phone_text(rng, str(citizens[int(rng.zipf(1.3)) % len(citizens)]
-                                         if rng.random() < 0.08 else rng.choice(citizens)))
-            rows.append((f"{day:%Y%m%d}-{serial:06d}", unit, CATEGORIES[int(k)][0], stamp, phone,
-                         f"H{rng.integers(1, 400):03d}"))
-        frame = pl.DataFrame(rows, schema=["case_id", "unit_id", "category", "completed_at",
-                                           "phone", "handler_id"], orient="row")
+                phone = _phone_text(
+                    rng,
+                    str(
+                        citizens[int(rng.zipf(1.3)) % len(citizens)]
+                        if rng.random() < 0.08
+                        else rng.choice(citizens)
+                    ),
+                )
+            rows.append(
+                (
+                    f"{day:%Y%m%d}-{serial:06d}",
+                    unit,
+                    CATEGORIES[int(k)][0],
+                    stamp,
+                    phone,
+                    f"H{rng.integers(1, 400):03d}",
+                )
+            )
+        frame = pl.DataFrame(
+            rows,
+            schema=["case_id", "unit_id", "category", "completed_at", "phone", "handler_id"],
+            orient="row",
+        )
         # the case system sometimes exports a row twice
         out[day] = pl.concat([frame, frame.sample(n=min(3, frame.height), seed=serial)])
     return out
 
 
-def write_demo_inputs(home: Path, month: str, seed: int, zone: ZoneInfo,
-                      per_day: int = 1500) -> tuple[Path, dict[date, Path], list[str]]:
+def write_demo_inputs(
+    home: Path, month: str, seed: int, zone: ZoneInfo, per_day: int = 1500
+) -> tuple[Path, dict[date, Path], list[str]]:
     """Write units.csv, one cases CSV per day and the truth file; returns the paths and opted-out numbers."""
     district = build_district(seed)
     inbox = home / "inbox"
@@ -145,12 +223,18 @@ def write_demo_inputs(home: Path, month: str, seed: int, zone: ZoneInfo,
     district.units.select("unit_id", "unit_name", "unit_kind", "peer_group").write_csv(units_path)
     files: dict[date, Path] = {}
     truth = []
-    p = dict(zip(district.units["unit_id"].to_list(), district.units["true_p"].to_list(), strict=True))
+    p = dict(
+        zip(district.units["unit_id"].to_list(), district.units["true_p"].to_list(), strict=True)
+    )
     for day, frame in month_cases(district, month, seed, zone, per_day).items():
         path = inbox / f"cases-{day.isoformat()}.csv"
         frame.write_csv(path)
         files[day] = path
-        truth.append(frame.select("case_id", pl.col("unit_id").replace_strict(p, return_dtype=pl.Float64).alias("p")))
+        truth.append(
+            frame.select(
+                "case_id", pl.col("unit_id").replace_strict(p, return_dtype=pl.Float64).alias("p")
+            )
+        )
     (home / "demo").mkdir(exist_ok=True)
     pl.concat(truth).unique("case_id").write_parquet(home / "demo" / "truth.parquet")
     district.units.write_parquet(home / "demo" / "units_truth.parquet")

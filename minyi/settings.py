@@ -26,8 +26,13 @@ class Settings(BaseSettings):
         env_prefix="MINYI_", extra="ignore", frozen=True, populate_by_name=True
     )
 
-    home: Path = Field(Path("minyi-home"), description="Data home; the warehouse is <home>/warehouse.duckdb.")
-    timezone: str = Field("Asia/Shanghai", description="Zone for timestamps without an offset and for calling windows.")
+    home: Path = Field(
+        Path("minyi-home"), description="Data home; the warehouse is <home>/warehouse.duckdb."
+    )
+    timezone: str = Field(
+        "Asia/Shanghai",
+        description="Zone for timestamps without an offset and for calling windows.",
+    )
     district_name: str = Field("示范区", description="District name printed on the bulletin.")
     env: Literal["development", "production"] = Field(
         "development", description="'production' refuses placeholder secrets."
@@ -39,17 +44,25 @@ class Settings(BaseSettings):
     allocation: Literal["equal", "proportional", "neyman"] = Field(
         "equal", description="Allocation across the day's categories (seed 002: equal)."
     )
-    cooldown_days: int = Field(30, ge=0, description="A number contacted within this many days is not eligible.")
+    cooldown_days: int = Field(
+        30, ge=0, description="A number contacted within this many days is not eligible."
+    )
     excluded_categories: tuple[str, ...] = Field(
         (), description="Sensitive categories never sampled (comma-separated in the environment)."
     )
     sample_seed: int = Field(20260101, description="Seed of the permanent random numbers.")
 
     # --- fieldwork (channels)
-    sms_wait_hours: float = Field(24.0, gt=0, description="Wait for an SMS answer before the IVR call.")
-    voice_wait_hours: float = Field(24.0, gt=0, description="Wait after the IVR call before the evaluators' worklist.")
+    sms_wait_hours: float = Field(
+        24.0, gt=0, description="Wait for an SMS answer before the IVR call."
+    )
+    voice_wait_hours: float = Field(
+        24.0, gt=0, description="Wait after the IVR call before the evaluators' worklist."
+    )
     evaluators: int = Field(8, ge=0, description="Evaluators making manual calls.")
-    calls_per_evaluator: int = Field(40, ge=0, description="Manual calls one evaluator completes per day.")
+    calls_per_evaluator: int = Field(
+        40, ge=0, description="Manual calls one evaluator completes per day."
+    )
     calling_windows: tuple[tuple[time, time], ...] = Field(
         ((time(9), time(12)), (time(14), time(20))),
         description="Local times when people may be contacted (e.g. '09:00-12:00,14:00-20:00').",
@@ -57,9 +70,15 @@ class Settings(BaseSettings):
     messages_per_second: float = Field(10.0, gt=0, description="Send rate limit, never exceeded.")
 
     # --- estimation (METHODS.md "Estimates", "Fair comparison")
-    satisfied_min_level: int = Field(3, ge=1, le=5, description="Satisfied = level >= this (3 = 基本满意).")
-    min_respondents: int = Field(30, ge=1, description="Respondents a unit needs in a month to be reportable.")
-    top_n: int = Field(10, ge=0, description="How many best reportable units are marked top (十佳).")
+    satisfied_min_level: int = Field(
+        3, ge=1, le=5, description="Satisfied = level >= this (3 = 基本满意)."
+    )
+    min_respondents: int = Field(
+        30, ge=1, description="Respondents a unit needs in a month to be reportable."
+    )
+    top_n: int = Field(
+        10, ge=0, description="How many best reportable units are marked top (十佳)."
+    )
     funnel_level: float = Field(0.998, gt=0.5, lt=1, description="Funnel-plot control limit.")
 
     # --- Twilio (CONTRACT.md; unprefixed names)
@@ -98,9 +117,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
-        if self.env == "production" and self.twilio_auth_token is not None:
-            if self.twilio_auth_token.strip().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError("TWILIO_AUTH_TOKEN is a placeholder; set the real token")
+        token = self.twilio_auth_token
+        if self.env == "production" and token is not None and token.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("TWILIO_AUTH_TOKEN is a placeholder; set the real token")
         return self
 
     @property

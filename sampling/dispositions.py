@@ -23,22 +23,38 @@ from __future__ import annotations
 import polars as pl
 
 SUMMARY_COLUMNS = (
-    "case_id", "attempts", "satisfaction_answered", "later_items_answered", "wrong_number",
-    "refused", "break_off", "unreadable", "contacted", "undeliverable",
+    "case_id",
+    "attempts",
+    "satisfaction_answered",
+    "later_items_answered",
+    "wrong_number",
+    "refused",
+    "break_off",
+    "unreadable",
+    "contacted",
+    "undeliverable",
 )
 
 
 def assign(summary: pl.DataFrame) -> pl.DataFrame:
     """Add ``aapor_code`` to a per-case event summary with ``SUMMARY_COLUMNS``."""
     code = (
-        pl.when(pl.col("satisfaction_answered") & pl.col("later_items_answered")).then(pl.lit("1.1"))
-        .when(pl.col("satisfaction_answered")).then(pl.lit("1.2"))
-        .when(pl.col("wrong_number")).then(pl.lit("4.70"))
-        .when(pl.col("refused")).then(pl.lit("2.11"))
-        .when(pl.col("break_off")).then(pl.lit("2.12"))
-        .when(pl.col("unreadable")).then(pl.lit("2.30"))
-        .when(pl.col("contacted")).then(pl.lit("2.20"))
-        .when(pl.col("attempts") > 0).then(pl.lit("3.16"))
+        pl.when(pl.col("satisfaction_answered") & pl.col("later_items_answered"))
+        .then(pl.lit("1.1"))
+        .when(pl.col("satisfaction_answered"))
+        .then(pl.lit("1.2"))
+        .when(pl.col("wrong_number"))
+        .then(pl.lit("4.70"))
+        .when(pl.col("refused"))
+        .then(pl.lit("2.11"))
+        .when(pl.col("break_off"))
+        .then(pl.lit("2.12"))
+        .when(pl.col("unreadable"))
+        .then(pl.lit("2.30"))
+        .when(pl.col("contacted"))
+        .then(pl.lit("2.20"))
+        .when(pl.col("attempts") > 0)
+        .then(pl.lit("3.16"))
         .otherwise(pl.lit("3.19"))
     )
     return summary.with_columns(aapor_code=code)
@@ -46,12 +62,18 @@ def assign(summary: pl.DataFrame) -> pl.DataFrame:
 
 def _group(code: pl.Expr) -> pl.Expr:
     return (
-        pl.when(code == "1.1").then(pl.lit("I"))
-        .when(code == "1.2").then(pl.lit("P"))
-        .when(code.str.starts_with("2.1")).then(pl.lit("R"))
-        .when(code.str.starts_with("2.2")).then(pl.lit("NC"))
-        .when(code.str.starts_with("2.")).then(pl.lit("O"))
-        .when(code.str.starts_with("3.")).then(pl.lit("U"))
+        pl.when(code == "1.1")
+        .then(pl.lit("I"))
+        .when(code == "1.2")
+        .then(pl.lit("P"))
+        .when(code.str.starts_with("2.1"))
+        .then(pl.lit("R"))
+        .when(code.str.starts_with("2.2"))
+        .then(pl.lit("NC"))
+        .when(code.str.starts_with("2."))
+        .then(pl.lit("O"))
+        .when(code.str.starts_with("3."))
+        .then(pl.lit("U"))
         .otherwise(pl.lit("NE"))
     )
 

@@ -19,7 +19,9 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return code, out, err
 
 
-def test_not_available_yet_exits_2_without_traceback(capsys: pytest.CaptureFixture[str], home: Path) -> None:
+def test_not_available_yet_exits_2_without_traceback(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
     code, _, err = _run(capsys, "--home", str(home), "serve", "--port", "9999")
     assert code == 2
     assert "not available yet" in err
@@ -39,20 +41,33 @@ def test_failure_exits_1_with_one_line(capsys: pytest.CaptureFixture[str], home:
     assert err.startswith("minyi: error:") and "no such file" in err
 
 
-def test_load_units_cases_and_sample(capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path) -> None:
+def test_load_units_cases_and_sample(
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+) -> None:
     units = tmp_path / "units.csv"
-    units.write_text("unit_id,unit_name,unit_kind\nU1,甲局,agency\nU2,乙窗口,window\n", encoding="utf-8")
+    units.write_text(
+        "unit_id,unit_name,unit_kind\nU1,甲局,agency\nU2,乙窗口,window\n", encoding="utf-8"
+    )
     cases = tmp_path / "cases.csv"
     rows = ["case_id,unit_id,category,completed_at,phone"]
-    rows += [f"C{i},U{i % 2 + 1},{'户籍' if i % 3 else '社保'},2026-10-12 10:{i % 60:02d}:00,1380000{i:04d}"
-             for i in range(60)]
-    rows += ["C0,U1,社保,2026-10-12 10:00:00,13800000000", "C99,U7,社保,2026-10-12 10:00:00,13800009999"]
+    rows += [
+        f"C{i},U{i % 2 + 1},{'户籍' if i % 3 else '社保'},2026-10-12 10:{i % 60:02d}:00,1380000{i:04d}"
+        for i in range(60)
+    ]
+    rows += [
+        "C0,U1,社保,2026-10-12 10:00:00,13800000000",
+        "C99,U7,社保,2026-10-12 10:00:00,13800009999",
+    ]
     cases.write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert _run(capsys, "--home", str(home), "units", "load", str(units))[0] == 0
     code, out, _ = _run(capsys, "--home", str(home), "cases", "load", str(cases))
     assert code == 0
-    read, loaded, dup, quarantined = (int(x.replace(",", "")) for x in re.findall(
-        r"read ([\d,]+)  loaded ([\d,]+)  duplicate ([\d,]+)  quarantined ([\d,]+)", out)[0])
+    read, loaded, dup, quarantined = (
+        int(x.replace(",", ""))
+        for x in re.findall(
+            r"read ([\d,]+)  loaded ([\d,]+)  duplicate ([\d,]+)  quarantined ([\d,]+)", out
+        )[0]
+    )
     assert (read, loaded, dup, quarantined) == (62, 60, 1, 1)
     assert "unknown unit" in out
     code, first, _ = _run(capsys, "--home", str(home), "--debug", "sample", "--date", "2026-10-12")
@@ -66,5 +81,9 @@ def test_load_units_cases_and_sample(capsys: pytest.CaptureFixture[str], home: P
 def test_every_setting_is_documented_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
     for name, field in Settings.model_fields.items():
-        env = field.validation_alias if isinstance(field.validation_alias, str) else f"MINYI_{name.upper()}"
+        env = (
+            field.validation_alias
+            if isinstance(field.validation_alias, str)
+            else f"MINYI_{name.upper()}"
+        )
         assert env in text, f"{env} is not documented in README.md"

@@ -16,7 +16,9 @@ def add_do_not_contact(
 ) -> tuple[int, list[str]]:
     """Add numbers (any accepted shape); returns (added, rejected inputs). Re-adding changes nothing."""
     parsed = normalise(pl.Series(list(numbers), dtype=pl.String))
-    rejected = [n for n, s in zip(numbers, parsed["phone_status"].to_list(), strict=True) if s != MOBILE]
+    rejected = [
+        n for n, s in zip(numbers, parsed["phone_status"].to_list(), strict=True) if s != MOBILE
+    ]
     valid = sorted({p for p in parsed["phone_e164"].to_list() if p})
     before = con.sql("SELECT count(*) FROM do_not_contact").fetchall()[0][0]
     now = datetime.now(UTC)

@@ -16,7 +16,12 @@ import duckdb
 import polars as pl
 
 REASONS = (
-    "no_mobile", "excluded_category", "opted_out", "do_not_contact", "cooldown", "repeat_same_day",
+    "no_mobile",
+    "excluded_category",
+    "opted_out",
+    "do_not_contact",
+    "cooldown",
+    "repeat_same_day",
 )
 
 
@@ -50,7 +55,8 @@ def day_frame(
         ORDER BY d.case_id
         """,
         params={
-            "day": day, "cooldown": cooldown_days,
+            "day": day,
+            "cooldown": cooldown_days,
             "excluded": list(excluded) if excluded else [""],
         },
     ).pl()
@@ -79,14 +85,24 @@ def store_sample(
         pl.lit(day).alias("sample_date"), "case_id", "reason"
     )
     alloc = allocation.select(
-        pl.lit(day).alias("sample_date"), "stratum",
+        pl.lit(day).alias("sample_date"),
+        "stratum",
         pl.col("stratum").str.split_exact("|", 1).struct.field("field_1").alias("category"),
-        "stratum_population", "stratum_sample", pl.lit(method).alias("method"),
-        pl.lit(total).alias("total"), pl.lit(minimum).alias("minimum"), pl.lit(seed).alias("seed"),
+        "stratum_population",
+        "stratum_sample",
+        pl.lit(method).alias("method"),
+        pl.lit(total).alias("total"),
+        pl.lit(minimum).alias("minimum"),
+        pl.lit(seed).alias("seed"),
     )
     rows = sample.select(
-        "case_id", pl.lit(day).alias("sample_date"), "stratum", "prn", "inclusion_prob",
-        "design_weight", pl.lit(seed).cast(pl.Int64).alias("seed"),
+        "case_id",
+        pl.lit(day).alias("sample_date"),
+        "stratum",
+        "prn",
+        "inclusion_prob",
+        "design_weight",
+        pl.lit(seed).cast(pl.Int64).alias("seed"),
     )
     con.execute("BEGIN TRANSACTION")
     try:

@@ -1,10 +1,10 @@
 """Warehouse errors.
 
-    WarehouseError
-     ├── SchemaError        the file is newer than this program, or not a minyi warehouse
-     ├── InputFileError     an input file cannot be read at all (wrong columns, encoding…);
-     │                      nothing from it is loaded
-     └── WarehouseBusy      another process holds the live file
+WarehouseError
+ ├── SchemaError        the file is newer than this program, or not a minyi warehouse
+ ├── InputFileError     an input file cannot be read at all (wrong columns, encoding…);
+ │                      nothing from it is loaded
+ └── WarehouseBusy      another process holds the live file
 """
 
 from __future__ import annotations

@@ -102,7 +102,10 @@ def pending_attempts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     ).pl()
 
 
-def mark_attempts(con: duckdb.DuckDBPyConnection, results: Sequence[tuple[str, str, str | None, str | None, str | None, datetime]]) -> None:
+def mark_attempts(
+    con: duckdb.DuckDBPyConnection,
+    results: Sequence[tuple[str, str, str | None, str | None, str | None, datetime]],
+) -> None:
     """Record send outcomes: (attempt_id, status, provider_sid, error_code, error_message, at)."""
     if not results:
         return
@@ -125,11 +128,18 @@ class IngestReport:
     followups: int
 
 
-EVENT_SCHEMA = {
-    "event_key": pl.String, "provider_sid": pl.String, "attempt_id": pl.String,
-    "case_id": pl.String, "channel": pl.String, "kind": pl.String,
-    "occurred_at": pl.Datetime("us", "UTC"), "detail": pl.String,
-}
+EVENT_SCHEMA = pl.Schema(
+    {
+        "event_key": pl.String(),
+        "provider_sid": pl.String(),
+        "attempt_id": pl.String(),
+        "case_id": pl.String(),
+        "channel": pl.String(),
+        "kind": pl.String(),
+        "occurred_at": pl.Datetime("us", "UTC"),
+        "detail": pl.String(),
+    }
+)
 
 
 def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport:
@@ -139,8 +149,12 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
     """
     now = datetime.now(UTC)
     received = events.height
-    frame = events.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA).unique(  # type: ignore[arg-type]
-        "event_key", keep="first", maintain_order=True
+    frame = (
+        events.select(list(EVENT_SCHEMA))
+        .cast(EVENT_SCHEMA)
+        .unique(  # type: ignore[arg-type]
+            "event_key", keep="first", maintain_order=True
+        )
     )
     con.register("_events", frame.to_arrow())
     con.execute("BEGIN TRANSACTION")
@@ -193,7 +207,9 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
             """
         )
         report = IngestReport(
-            received=received, new=new, repeated=received - new,
+            received=received,
+            new=new,
+            repeated=received - new,
             answers=_count(con, "answers") - answers_before,
             respondents=_satisfaction_count(con) - satisfaction_before,
             opt_outs=_count(con, "opt_outs") - opt_before,

@@ -59,19 +59,21 @@ def read_table(path: Path, encoding: str = "utf-8") -> tuple[pl.DataFrame, str]:
             first_row = 1
         elif suffix in (".csv", ".txt"):
             try:
-                text = data.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
+                text = data.decode(
+                    "utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding
+                )
             except (UnicodeDecodeError, LookupError) as exc:
                 raise InputFileError(
                     str(path),
                     f"not valid {encoding} text ({exc.__class__.__name__} at byte "
                     f"{getattr(exc, 'start', '?')}); convert it to UTF-8 or pass --encoding gb18030",
                 ) from exc
-            frame = pl.read_csv(
-                text.encode("utf-8"), infer_schema=False
-            )
+            frame = pl.read_csv(text.encode("utf-8"), infer_schema=False)
             first_row = 2  # line 1 is the header
         else:
-            raise InputFileError(str(path), f"unsupported file type '{suffix}' (use .csv or .parquet)")
+            raise InputFileError(
+                str(path), f"unsupported file type '{suffix}' (use .csv or .parquet)"
+            )
     except pl.exceptions.PolarsError as exc:
         raise InputFileError(str(path), f"cannot be parsed: {str(exc).splitlines()[0]}") from exc
     frame = frame.rename({name: name.strip().lower() for name in frame.columns})
@@ -112,9 +114,15 @@ def _quarantine(
         return
     now = datetime.now(UTC)
     records = [
-        (source, str(path), digest, int(r[_ROW]),
-         json.dumps({k: v for k, v in r.items() if not k.startswith("_")}, ensure_ascii=False),
-         r["_reason"], now)
+        (
+            source,
+            str(path),
+            digest,
+            int(r[_ROW]),
+            json.dumps({k: v for k, v in r.items() if not k.startswith("_")}, ensure_ascii=False),
+            r["_reason"],
+            now,
+        )
         for r in rows.iter_rows(named=True)
     ]
     con.executemany(
@@ -148,9 +156,11 @@ def load_cases(
     known_units = set(r[0] for r in con.sql("SELECT unit_id FROM units").fetchall())
     missing_field = pl.lit(None, dtype=pl.String)
     for name in reversed((C.CASE_ID, C.UNIT_ID, C.CATEGORY, C.COMPLETED_AT)):
-        missing_field = pl.when(pl.col(name).is_null()).then(
-            pl.lit(f"missing field: {name} is blank")
-        ).otherwise(missing_field)
+        missing_field = (
+            pl.when(pl.col(name).is_null())
+            .then(pl.lit(f"missing field: {name} is blank"))
+            .otherwise(missing_field)
+        )
     blank = pl.all_horizontal([pl.col(n).is_null() for n in (*CASE_REQUIRED, *CASE_OPTIONAL)])
     frame = frame.with_columns(
         _reason=pl.coalesce(
@@ -168,10 +178,14 @@ def load_cases(
     frame = pl.concat([frame, phones], how="horizontal").with_columns(
         _service_date=pl.col("_completed").dt.convert_time_zone(zone.key).dt.date(),
         _key=pl.concat_str(
-            [pl.col(C.CASE_ID), pl.col(C.UNIT_ID), pl.col(C.CATEGORY),
-             pl.col("_completed").dt.to_string("%Y-%m-%dT%H:%M:%S%.f"),
-             pl.col(C.PHONE_E164).fill_null(pl.col(C.PHONE)).fill_null(""),
-             *[pl.col(n).fill_null("") for n in CASE_OPTIONAL]],
+            [
+                pl.col(C.CASE_ID),
+                pl.col(C.UNIT_ID),
+                pl.col(C.CATEGORY),
+                pl.col("_completed").dt.to_string("%Y-%m-%dT%H:%M:%S%.f"),
+                pl.col(C.PHONE_E164).fill_null(pl.col(C.PHONE)).fill_null(""),
+                *[pl.col(n).fill_null("") for n in CASE_OPTIONAL],
+            ],
             separator="\x1f",
         ),
     )
@@ -186,13 +200,17 @@ def load_cases(
         pl.col(_ROW).first().alias("_first_row"), pl.col("_hash").first().alias("_first_hash")
     )
     good = good.join(first, on=C.CASE_ID, how="left")
-    in_file_dup = good.filter((pl.col(_ROW) != pl.col("_first_row")) & (pl.col("_hash") == pl.col("_first_hash")))
+    in_file_dup = good.filter(
+        (pl.col(_ROW) != pl.col("_first_row")) & (pl.col("_hash") == pl.col("_first_hash"))
+    )
     in_file_conflict = good.filter(
         (pl.col(_ROW) != pl.col("_first_row")) & (pl.col("_hash") != pl.col("_first_hash"))
     ).with_columns(
-        _reason=pl.lit("conflict: case_id '") + pl.col(C.CASE_ID)
+        _reason=pl.lit("conflict: case_id '")
+        + pl.col(C.CASE_ID)
         + "' appears again with different content (first at line "
-        + pl.col("_first_row").cast(pl.String) + ")"
+        + pl.col("_first_row").cast(pl.String)
+        + ")"
     )
     candidates = good.filter(pl.col(_ROW) == pl.col("_first_row"))
 
@@ -208,23 +226,32 @@ def load_cases(
     db_conflict = candidates.filter(
         pl.col("_existing").is_not_null() & (pl.col("_existing") != pl.col("_hash"))
     ).with_columns(
-        _reason=pl.lit("conflict: case_id '") + pl.col(C.CASE_ID)
+        _reason=pl.lit("conflict: case_id '")
+        + pl.col(C.CASE_ID)
         + "' was loaded before with different content"
     )
     fresh = candidates.filter(pl.col("_existing").is_null())
 
     quarantined = pl.concat(
-        [bad.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL, "_reason"),
-         in_file_conflict.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL, "_reason"),
-         db_conflict.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL, "_reason")]
+        [
+            bad.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL, "_reason"),
+            in_file_conflict.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL, "_reason"),
+            db_conflict.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL, "_reason"),
+        ]
     )
     now = datetime.now(UTC)
     insert = fresh.select(
-        pl.col(C.CASE_ID), pl.col(C.UNIT_ID), pl.col(C.CATEGORY),
-        pl.col("_completed").alias(C.COMPLETED_AT), pl.col("_service_date").alias(C.SERVICE_DATE),
-        pl.col(C.PHONE).alias("phone_raw"), pl.col(C.PHONE_E164), pl.col(C.PHONE_STATUS),
+        pl.col(C.CASE_ID),
+        pl.col(C.UNIT_ID),
+        pl.col(C.CATEGORY),
+        pl.col("_completed").alias(C.COMPLETED_AT),
+        pl.col("_service_date").alias(C.SERVICE_DATE),
+        pl.col(C.PHONE).alias("phone_raw"),
+        pl.col(C.PHONE_E164),
+        pl.col(C.PHONE_STATUS),
         *[pl.col(n) for n in CASE_OPTIONAL],
-        pl.col("_hash").alias("content_hash"), pl.lit(str(path)).alias("source_file"),
+        pl.col("_hash").alias("content_hash"),
+        pl.lit(str(path)).alias("source_file"),
         pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("loaded_at"),
     )
     con.execute("BEGIN TRANSACTION")
@@ -234,13 +261,24 @@ def load_cases(
         con.unregister("_fresh")
         _quarantine(con, "cases", path, digest, quarantined)
         report = LoadReport(
-            str(path), read, fresh.height, in_file_dup.height + db_dup.height,
-            quarantined.height, _reasons(quarantined),
+            str(path),
+            read,
+            fresh.height,
+            in_file_dup.height + db_dup.height,
+            quarantined.height,
+            _reasons(quarantined),
         )
         con.execute(
             "INSERT INTO loads VALUES ('cases', ?, ?, ?, ?, ?, ?, ?)",
-            [str(path), digest, report.read, report.loaded, report.duplicate,
-             report.quarantined, now],
+            [
+                str(path),
+                digest,
+                report.read,
+                report.loaded,
+                report.duplicate,
+                report.quarantined,
+                now,
+            ],
         )
         con.execute("COMMIT")
     except Exception:
@@ -261,20 +299,29 @@ def load_units(con: duckdb.DuckDBPyConnection, path: Path, encoding: str = "utf-
     )
     read = frame.height
     frame = frame.with_columns(
-        _reason=pl.when(pl.col(C.UNIT_ID).is_null()).then(pl.lit("missing field: unit_id is blank"))
-        .when(pl.col(C.UNIT_NAME).is_null()).then(pl.lit("missing field: unit_name is blank"))
-        .when(~pl.col(C.UNIT_KIND).is_in(list(C.UNIT_KINDS))).then(
-            pl.lit("unknown unit_kind: '") + pl.col(C.UNIT_KIND).fill_null("")
+        _reason=pl.when(pl.col(C.UNIT_ID).is_null())
+        .then(pl.lit("missing field: unit_id is blank"))
+        .when(pl.col(C.UNIT_NAME).is_null())
+        .then(pl.lit("missing field: unit_name is blank"))
+        .when(~pl.col(C.UNIT_KIND).is_in(list(C.UNIT_KINDS)))
+        .then(
+            pl.lit("unknown unit_kind: '")
+            + pl.col(C.UNIT_KIND).fill_null("")
             + f"' (allowed: {', '.join(C.UNIT_KINDS)})"
         ),
         peer_group=pl.coalesce(pl.col(C.PEER_GROUP), pl.col(C.UNIT_KIND)),
     )
     bad = frame.filter(pl.col("_reason").is_not_null())
     good = frame.filter(pl.col("_reason").is_null())
-    counts = good.group_by(C.UNIT_ID).agg(pl.len().alias("_n"), pl.struct(*UNIT_REQUIRED, *UNIT_OPTIONAL).n_unique().alias("_versions"))
+    counts = good.group_by(C.UNIT_ID).agg(
+        pl.len().alias("_n"),
+        pl.struct(*UNIT_REQUIRED, *UNIT_OPTIONAL).n_unique().alias("_versions"),
+    )
     good = good.join(counts, on=C.UNIT_ID)
     conflict = good.filter(pl.col("_versions") > 1).with_columns(
-        _reason=pl.lit("conflict: unit_id '") + pl.col(C.UNIT_ID) + "' appears with different content"
+        _reason=pl.lit("conflict: unit_id '")
+        + pl.col(C.UNIT_ID)
+        + "' appears with different content"
     )
     good = good.filter(pl.col("_versions") == 1)
     first = good.unique(C.UNIT_ID, keep="first", maintain_order=True)
@@ -301,13 +348,24 @@ def load_units(con: duckdb.DuckDBPyConnection, path: Path, encoding: str = "utf-
         con.unregister("_units")
         _quarantine(con, "units", path, digest, quarantined)
         report = LoadReport(
-            str(path), read, changed.height, in_file_dup + same.height, quarantined.height,
+            str(path),
+            read,
+            changed.height,
+            in_file_dup + same.height,
+            quarantined.height,
             _reasons(quarantined),
         )
         con.execute(
             "INSERT INTO loads VALUES ('units', ?, ?, ?, ?, ?, ?, ?)",
-            [str(path), digest, report.read, report.loaded, report.duplicate,
-             report.quarantined, now],
+            [
+                str(path),
+                digest,
+                report.read,
+                report.loaded,
+                report.duplicate,
+                report.quarantined,
+                now,
+            ],
         )
         con.execute("COMMIT")
     except Exception:

@@ -10,7 +10,13 @@ import polars as pl
 from warehouse.fieldwork import month_bounds
 
 
-def _replace(con: duckdb.DuckDBPyConnection, table: str, where: str, params: dict[str, object], frame: pl.DataFrame) -> None:
+def _replace(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: str,
+    params: dict[str, object],
+    frame: pl.DataFrame,
+) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DELETE FROM {table} WHERE {where}", params)
@@ -74,10 +80,13 @@ def event_summary(con: duckdb.DuckDBPyConnection, month: str, at: datetime) -> p
 def store_dispositions(con: duckdb.DuckDBPyConnection, month: str, frame: pl.DataFrame) -> None:
     first, nxt = month_bounds(month)
     _replace(
-        con, "dispositions",
-        "sample_date >= $first AND sample_date < $next", {"first": first, "next": nxt},
-        frame.select("case_id", "sample_date", "channel", "attempts", "aapor_code", "is_final",
-                     "decided_at"),
+        con,
+        "dispositions",
+        "sample_date >= $first AND sample_date < $next",
+        {"first": first, "next": nxt},
+        frame.select(
+            "case_id", "sample_date", "channel", "attempts", "aapor_code", "is_final", "decided_at"
+        ),
     )
 
 
@@ -122,12 +131,28 @@ def dispositions(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
 
 
 def units(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return con.sql("SELECT unit_id, unit_name, unit_kind, peer_group FROM units ORDER BY unit_id").pl()
+    return con.sql(
+        "SELECT unit_id, unit_name, unit_kind, peer_group FROM units ORDER BY unit_id"
+    ).pl()
 
 
-def store_unit_month(con: duckdb.DuckDBPyConnection, month: str, rows: pl.DataFrame, funnel: pl.DataFrame) -> None:
-    _replace(con, "unit_month", "month = $month", {"month": month}, rows.with_columns(month=pl.lit(month)))
-    _replace(con, "funnel_month", "month = $month", {"month": month}, funnel.with_columns(month=pl.lit(month)))
+def store_unit_month(
+    con: duckdb.DuckDBPyConnection, month: str, rows: pl.DataFrame, funnel: pl.DataFrame
+) -> None:
+    _replace(
+        con,
+        "unit_month",
+        "month = $month",
+        {"month": month},
+        rows.with_columns(month=pl.lit(month)),
+    )
+    _replace(
+        con,
+        "funnel_month",
+        "month = $month",
+        {"month": month},
+        funnel.with_columns(month=pl.lit(month)),
+    )
 
 
 def fieldwork_counts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, int]:
@@ -148,8 +173,15 @@ def fieldwork_counts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, in
         """,
         params={"first": first, "next": nxt},
     ).fetchall()[0]
-    keys = ("cases", "eligible", "sampled", "responded", "integrity_reports", "integrity_units",
-            "dissatisfied_followups")
+    keys = (
+        "cases",
+        "eligible",
+        "sampled",
+        "responded",
+        "integrity_reports",
+        "integrity_units",
+        "dissatisfied_followups",
+    )
     return dict(zip(keys, (int(v) for v in row), strict=True))
 
 

@@ -9,7 +9,6 @@ it is not contactable: ``foreign``, ``landline`` (a valid Chinese fixed line, pe
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 import phonenumbers

@@ -178,8 +178,6 @@ _V1: Final = [
         data_docs VARCHAR)""",
 ]
 
-MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (
-    (1, "initial schema", _V1),
-)
+MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = ((1, "initial schema", _V1),)
 
 CURRENT_VERSION: Final = MIGRATIONS[-1][0]

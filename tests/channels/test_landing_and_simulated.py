@@ -15,7 +15,9 @@ AT = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
 
 
 def _event(key: str, at: datetime = AT) -> InboundEvent:
-    return InboundEvent(event_key=key, channel="sms", kind=B.DELIVERED, occurred_at=at, case_id="C1")
+    return InboundEvent(
+        event_key=key, channel="sms", kind=B.DELIVERED, occurred_at=at, case_id="C1"
+    )
 
 
 def test_landing_records_each_event_once_and_tracks_loading(tmp_path: Path) -> None:
@@ -34,18 +36,29 @@ def test_landing_records_each_event_once_and_tracks_loading(tmp_path: Path) -> N
         assert other.count() == 3
 
 
-def _request(attempt: str, to: str = "+8613800000000", channel: B.Channel = "sms") -> ContactRequest:
-    return ContactRequest(attempt_id=attempt, case_id=attempt.split(":")[0], channel=channel, to=to, at=AT)
+def _request(
+    attempt: str, to: str = "+8613800000000", channel: B.Channel = "sms"
+) -> ContactRequest:
+    return ContactRequest(
+        attempt_id=attempt, case_id=attempt.split(":")[0], channel=channel, to=to, at=AT
+    )
 
 
 def test_simulated_people_are_reproducible_per_attempt() -> None:
     runs = []
     for order in (range(200), reversed(range(200))):
         recorded: list[InboundEvent] = []
-        provider = SimulatedProvider(record=lambda ev: recorded.extend(ev) or len(ev), seed=5)
+
+        def record(events: list[InboundEvent], sink: list[InboundEvent] = recorded) -> int:
+            sink.extend(events)
+            return len(events)
+
+        provider = SimulatedProvider(record=record, seed=5)
         for i in order:
             provider.send(_request(f"C{i}:1"))
-        runs.append(sorted((e.event_key, e.kind, e.occurred_at, tuple(e.detail.items())) for e in recorded))
+        runs.append(
+            sorted((e.event_key, e.kind, e.occurred_at, tuple(e.detail.items())) for e in recorded)
+        )
     assert runs[0] == runs[1]
     kinds = {k for _, k, _, _ in runs[0]}
     assert {B.SENT, B.DELIVERED, B.ANSWER} <= kinds
@@ -54,7 +67,9 @@ def test_simulated_people_are_reproducible_per_attempt() -> None:
 
 def test_simulated_provider_can_be_told_to_fail() -> None:
     provider = SimulatedProvider(
-        record=lambda ev: len(ev), fail_numbers={"+8613900000000": B.INVALID_NUMBER}, transient_every=3
+        record=lambda ev: len(ev),
+        fail_numbers={"+8613900000000": B.INVALID_NUMBER},
+        transient_every=3,
     )
     with pytest.raises(PermanentSendError) as info:
         provider.send(_request("C1:1", to="+8613900000000"))

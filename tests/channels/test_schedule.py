@@ -35,20 +35,28 @@ def _state(rows: list[tuple[str, int, datetime | None, bool]]) -> pl.DataFrame:
 
 def test_sequence_waits_and_capacity() -> None:
     day_ago = MONDAY_10 - timedelta(hours=25)
-    state = _state([
-        ("new", 0, None, False),
-        ("sms-old", 1, day_ago, False),
-        ("sms-fresh", 1, MONDAY_10 - timedelta(hours=2), False),
-        ("voice-old-a", 2, day_ago, False),
-        ("voice-old-b", 2, day_ago, False),
-        ("done", 3, day_ago, False),
-        ("answered", 1, day_ago, True),
-    ])
+    state = _state(
+        [
+            ("new", 0, None, False),
+            ("sms-old", 1, day_ago, False),
+            ("sms-fresh", 1, MONDAY_10 - timedelta(hours=2), False),
+            ("voice-old-a", 2, day_ago, False),
+            ("voice-old-b", 2, day_ago, False),
+            ("done", 3, day_ago, False),
+            ("answered", 1, day_ago, True),
+        ]
+    )
     plan = due(state, MONDAY_10, POLICY, manual_used_today=0)
     assert plan.select("case_id", "channel").rows() == [
-        ("new", "sms"), ("sms-old", "voice"), ("voice-old-a", "manual"),
+        ("new", "sms"),
+        ("sms-old", "voice"),
+        ("voice-old-a", "manual"),
     ]
-    assert due(state, MONDAY_10, POLICY, manual_used_today=1).filter(pl.col("channel") == "manual").is_empty()
+    assert (
+        due(state, MONDAY_10, POLICY, manual_used_today=1)
+        .filter(pl.col("channel") == "manual")
+        .is_empty()
+    )
 
 
 def test_nothing_outside_windows_or_on_holidays() -> None:

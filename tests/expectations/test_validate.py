@@ -10,13 +10,20 @@ from expectations.validate import validate
 
 
 def test_sample_suite_passes_good_rows_and_names_bad_ones() -> None:
-    good = pl.DataFrame({
-        "case_id": ["a", "b"], "stratum": ["s", "s"], "inclusion_prob": [0.5, 0.5],
-        "design_weight": [2.0, 2.0], "stratum_population": [4, 4], "stratum_sample": [2, 2],
-    })
+    good = pl.DataFrame(
+        {
+            "case_id": ["a", "b"],
+            "stratum": ["s", "s"],
+            "inclusion_prob": [0.5, 0.5],
+            "design_weight": [2.0, 2.0],
+            "stratum_population": [4, 4],
+            "stratum_sample": [2, 2],
+        }
+    )
     assert validate(good, "sample").success
     bad = good.with_columns(
-        pl.Series("case_id", ["a", "a"]), pl.Series("inclusion_prob", [0.5, 1.5]),
+        pl.Series("case_id", ["a", "a"]),
+        pl.Series("inclusion_prob", [0.5, 1.5]),
         pl.Series("design_weight", [2.0, 0.5]),
     )
     outcome = validate(bad, "sample")
@@ -29,11 +36,16 @@ def test_sample_suite_passes_good_rows_and_names_bad_ones() -> None:
 
 def test_answers_must_come_after_the_send() -> None:
     sent = datetime(2026, 10, 9, 2, tzinfo=UTC)
-    answers = pl.DataFrame({
-        "case_id": ["a", "b"], "item": ["satisfaction", "satisfaction"], "value": ["5", "9"],
-        "answered_at": [sent.replace(hour=3), sent.replace(hour=1)], "sent_at": [sent, sent],
-        "channel": ["sms", "voice"],
-    })
+    answers = pl.DataFrame(
+        {
+            "case_id": ["a", "b"],
+            "item": ["satisfaction", "satisfaction"],
+            "value": ["5", "9"],
+            "answered_at": [sent.replace(hour=3), sent.replace(hour=1)],
+            "sent_at": [sent, sent],
+            "channel": ["sms", "voice"],
+        }
+    )
     outcome = validate(answers, "answers")
     failed = {f.expectation: f.unexpected_rows for f in outcome.failures}
     assert failed == {

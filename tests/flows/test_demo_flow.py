@@ -27,7 +27,10 @@ def test_demo_month_end_to_end_and_reproducible(prefect_harness: None, tmp_path:
     published = _run(tmp_path / "a", lines)
     con = duckdb.connect(str(published), read_only=True)
     try:
-        views = {r[0] for r in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        views = {
+            r[0]
+            for r in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
         assert {"v_sample", "v_responses", "v_dispositions", "v_unit_month"} <= views
         first = con.sql("SELECT * FROM v_unit_month ORDER BY unit_id").pl()
         units = con.sql("SELECT count(*) FROM units").fetchall()[0][0]
@@ -35,9 +38,13 @@ def test_demo_month_end_to_end_and_reproducible(prefect_harness: None, tmp_path:
         assert first["sampled"].sum() == con.sql("SELECT count(*) FROM v_sample").fetchall()[0][0]
         assert first["reportable"].any()
         # every sampled case has exactly one disposition, every respondent a final weight
-        assert con.sql("SELECT count(*) FROM v_sample").fetchall() == con.sql(
-            "SELECT count(DISTINCT case_id) FROM v_dispositions").fetchall()
-        assert con.sql("SELECT count(*) FROM v_responses WHERE final_weight IS NULL").fetchall() == [(0,)]
+        assert (
+            con.sql("SELECT count(*) FROM v_sample").fetchall()
+            == con.sql("SELECT count(DISTINCT case_id) FROM v_dispositions").fetchall()
+        )
+        assert con.sql(
+            "SELECT count(*) FROM v_responses WHERE final_weight IS NULL"
+        ).fetchall() == [(0,)]
         # each stratum's design weights add up to its eligible population
         check = con.sql(
             "SELECT stratum, sum(design_weight) AS w, any_value(stratum_population) AS n "

@@ -15,7 +15,10 @@ def _case(case_id: str, attempts: int = 1, **flags: bool) -> dict[str, object]:
 
 
 HISTORIES = [
-    (_case("complete", satisfaction_answered=True, later_items_answered=True, contacted=True), "1.1"),
+    (
+        _case("complete", satisfaction_answered=True, later_items_answered=True, contacted=True),
+        "1.1",
+    ),
     (_case("partial", satisfaction_answered=True, contacted=True), "1.2"),
     (_case("sms-opt-out", refused=True, contacted=True), "2.11"),
     (_case("hung-up", break_off=True, contacted=True), "2.12"),
@@ -25,7 +28,12 @@ HISTORIES = [
     (_case("never-tried", attempts=0), "3.19"),
     (_case("not-theirs", wrong_number=True, contacted=True), "4.70"),
     # answered after an earlier refusal on another channel: the interview counts
-    (_case("answered-later", refused=True, satisfaction_answered=True, later_items_answered=True), "1.1"),
+    (
+        _case(
+            "answered-later", refused=True, satisfaction_answered=True, later_items_answered=True
+        ),
+        "1.1",
+    ),
 ]
 
 

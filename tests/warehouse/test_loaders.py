@@ -39,12 +39,18 @@ def test_hostile_file_counts_add_up_and_reasons_are_clear(
     report = load_cases(con, _write(tmp_path, HOSTILE), ZONE)
     assert (report.read, report.loaded, report.duplicate, report.quarantined) == (10, 4, 1, 5)
     assert report.reasons == {
-        "blank line": 1, "conflict": 1, "missing field": 1, "unknown unit": 1,
+        "blank line": 1,
+        "conflict": 1,
+        "missing field": 1,
+        "unknown unit": 1,
         "unreadable timestamp": 1,
     }
     reasons = con.sql("SELECT row_number, reason FROM quarantine ORDER BY row_number").fetchall()
     assert (8, "unknown unit: 'U9' is not in the units registry") in reasons
-    assert (7, "conflict: case_id 'C2' appears again with different content (first at line 3)") in reasons
+    assert (
+        7,
+        "conflict: case_id 'C2' appears again with different content (first at line 3)",
+    ) in reasons
     loaded = con.sql(
         "SELECT case_id, service_date::VARCHAR, phone_e164, phone_status FROM cases ORDER BY case_id"
     ).fetchall()
@@ -76,7 +82,9 @@ def test_changed_content_of_a_loaded_case_is_a_conflict(
 ) -> None:
     load_units(con, units_file)
     load_cases(con, _write(tmp_path, HOSTILE), ZONE)
-    changed = "case_id,unit_id,category,completed_at,phone\nC1,U2,户籍,2026-10-09 10:00:00,13812345678\n"
+    changed = (
+        "case_id,unit_id,category,completed_at,phone\nC1,U2,户籍,2026-10-09 10:00:00,13812345678\n"
+    )
     report = load_cases(con, _write(tmp_path, changed, "b.csv"), ZONE)
     assert (report.loaded, report.quarantined) == (0, 1)
     assert con.sql("SELECT unit_id FROM cases WHERE case_id = 'C1'").fetchall() == [("U1",)]
@@ -85,12 +93,25 @@ def test_changed_content_of_a_loaded_case_is_a_conflict(
 @pytest.mark.parametrize(
     ("text", "encoding", "problem"),
     [
-        ("case_id,unit,category,completed_at,phone\nC1,U1,x,2026-10-09,1\n", "utf-8", "missing column(s) unit_id"),
-        ("case_id,unit_id,category,completed_at,phone\nC1,U1,户籍,2026-10-09,1\n", "gbk", "not valid utf-8"),
+        (
+            "case_id,unit,category,completed_at,phone\nC1,U1,x,2026-10-09,1\n",
+            "utf-8",
+            "missing column(s) unit_id",
+        ),
+        (
+            "case_id,unit_id,category,completed_at,phone\nC1,U1,户籍,2026-10-09,1\n",
+            "gbk",
+            "not valid utf-8",
+        ),
     ],
 )
 def test_unreadable_file_fails_in_one_line_and_loads_nothing(
-    con: duckdb.DuckDBPyConnection, units_file: Path, tmp_path: Path, text: str, encoding: str, problem: str
+    con: duckdb.DuckDBPyConnection,
+    units_file: Path,
+    tmp_path: Path,
+    text: str,
+    encoding: str,
+    problem: str,
 ) -> None:
     load_units(con, units_file)
     with pytest.raises(InputFileError) as info:
@@ -100,23 +121,38 @@ def test_unreadable_file_fails_in_one_line_and_loads_nothing(
     assert con.sql("SELECT count(*) FROM cases").fetchall() == [(0,)]
 
 
-def test_parquet_and_gb18030_inputs(con: duckdb.DuckDBPyConnection, units_file: Path, tmp_path: Path) -> None:
+def test_parquet_and_gb18030_inputs(
+    con: duckdb.DuckDBPyConnection, units_file: Path, tmp_path: Path
+) -> None:
     load_units(con, units_file)
     path = tmp_path / "cases.parquet"
     pl.DataFrame(
-        {"case_id": ["P1"], "unit_id": ["U1"], "category": ["户籍"],
-         "completed_at": ["2026-10-09 09:00:00"], "phone": ["13912345678"]}
+        {
+            "case_id": ["P1"],
+            "unit_id": ["U1"],
+            "category": ["户籍"],
+            "completed_at": ["2026-10-09 09:00:00"],
+            "phone": ["13912345678"],
+        }
     ).write_parquet(path)
     assert load_cases(con, path, ZONE).loaded == 1
-    gbk = _write(tmp_path, "case_id,unit_id,category,completed_at,phone\nG1,U1,户籍,2026-10-09,13912345679\n",
-                 "g.csv", "gb18030")
+    gbk = _write(
+        tmp_path,
+        "case_id,unit_id,category,completed_at,phone\nG1,U1,户籍,2026-10-09,13912345679\n",
+        "g.csv",
+        "gb18030",
+    )
     assert load_cases(con, gbk, ZONE, encoding="gb18030").loaded == 1
 
 
-def test_units_registry_upserts_and_quarantines(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_units_registry_upserts_and_quarantines(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     text = "unit_id,unit_name,unit_kind\nU1,甲,agency\nU2,,window\nU3,丙,martian\nU1,甲,agency\n"
     report = load_units(con, _write(tmp_path, text, "u.csv"))
     assert (report.read, report.loaded, report.duplicate, report.quarantined) == (4, 1, 1, 2)
-    renamed = load_units(con, _write(tmp_path, "unit_id,unit_name,unit_kind\nU1,甲局,agency\n", "u2.csv"))
+    renamed = load_units(
+        con, _write(tmp_path, "unit_id,unit_name,unit_kind\nU1,甲局,agency\n", "u2.csv")
+    )
     assert renamed.loaded == 1
     assert con.sql("SELECT unit_name, peer_group FROM units").fetchall() == [("甲局", "agency")]

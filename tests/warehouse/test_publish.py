@@ -36,7 +36,10 @@ def test_published_copy_has_views_and_no_raw_phone_anywhere(
     target = publish(con, tmp_path / "published" / "warehouse.duckdb", "k")
     pub = duckdb.connect(str(target), read_only=True)
     try:
-        views = {r[0] for r in pub.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        views = {
+            r[0]
+            for r in pub.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
         assert set(VIEWS) <= views
         columns = pub.sql(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' "
@@ -63,15 +66,25 @@ def test_reader_in_another_process_while_the_writer_holds_the_live_file(
         "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
         "print(c.sql('SELECT count(*) FROM cases').fetchall()[0][0])"
     )
-    reader = subprocess.Popen([sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True
+    )
     publish(con, target, "k")  # the writer refreshes while the reader runs
     out, _ = reader.communicate(timeout=60)
     assert reader.returncode == 0
     assert out.strip() == "2"
     # the live file stays locked to other processes: staff must use the copy
-    live = con.sql("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+    live = con.sql(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()[0][0]
     blocked = subprocess.run(
-        [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True)", live],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True)",
+            live,
+        ],
+        capture_output=True,
+        text=True,
     )
     assert blocked.returncode != 0
