@@ -309,6 +309,46 @@ def record_validation(con, scope: str, outcome, at: datetime) -> None:  # type: 
     )
 
 
+def validation_history(settings: Settings, scope: str) -> tuple[list[str], bool]:
+    """The latest recorded validation of a scope, one line per suite."""
+    with open_warehouse(settings) as con:
+        rows = con.sql(
+            "SELECT suite, success, blocking, evaluated, failed, run_at FROM validations "
+            "WHERE scope = $s AND run_at = (SELECT max(run_at) FROM validations WHERE scope = $s) "
+            "ORDER BY suite",
+            params={"s": scope},
+        ).fetchall()
+    if not rows:
+        return [f"{scope}: no validation recorded"], False
+    lines = [
+        f"{scope} {suite}: "
+        + ("ok" if ok else f"FAILED{' (blocking)' if blocking else ''}: {failed}")
+        for suite, ok, blocking, _evaluated, failed, _at in rows
+    ]
+    return lines, any(row[2] for row in rows)  # validations.blocking = a blocking failure
+
+
+def validate_month(settings: Settings, month: str) -> tuple[list[str], bool]:
+    """Re-run the month's blocking suites now and record them."""
+    from expectations.validate import validate
+
+    at = datetime.now(UTC)
+    with open_warehouse(settings) as con:
+        disp = monthly.dispositions(con, month)
+        sampled = con.sql(
+            "SELECT count(*) FROM samples WHERE strftime(sample_date, '%Y-%m') = $m",
+            params={"m": month},
+        ).fetchall()[0][0]
+        outcomes = [
+            validate(disp, "dispositions", sampled=sampled),
+            validate(monthly.responses(con, month), "responses"),
+        ]
+        for outcome in outcomes:
+            record_validation(con, f"month:{month}", outcome, at)
+    lines = [f"month:{month} {o.describe()}" for o in outcomes]
+    return lines, any(o.blocking_failed for o in outcomes)
+
+
 def validate_day(settings: Settings, day: date, at: datetime) -> list[str]:
     """Validate the day's cases and sample, and the answers loaded so far."""
     from expectations.validate import validate

@@ -241,13 +241,61 @@ def serve() -> None:
     _not_yet("serve", "[3]")
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def validate() -> None:
-    """Show the validation results of a month (not available yet).
+@cli.command()
+@click.option("--month", default=None, help="YYYY-MM: re-run the month's blocking suites.")
+@click.option(
+    "--date",
+    "day",
+    default=None,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Show the recorded validations of a day.",
+)
+@click.pass_obj
+def validate(obj: Context, month: str | None, day: datetime | None) -> None:
+    """Validate a month with Great Expectations (or show a day's results); exit 1 when blocked.
 
     Example: minyi validate --month 2026-10
     """
-    _not_yet("validate", "[4]")
+    from flows.steps import validate_month, validation_history
+
+    if (month is None) == (day is None):
+        raise click.UsageError("give exactly one of --month or --date")
+    settings = obj.settings()
+    if month is not None:
+        lines, blocked = validate_month(settings, _month(month))
+    else:
+        assert day is not None
+        lines, blocked = validation_history(settings, f"day:{day.date().isoformat()}")
+    for line in lines:
+        click.echo(line)
+    if blocked:
+        raise click.ClickException("validation failed: the bulletin will not be published")
+
+
+@cli.group()
+def dnc() -> None:
+    """The do-not-contact list (numbers never contacted, on any channel)."""
+
+
+@dnc.command("add")
+@click.argument("numbers", nargs=-1, required=True)
+@click.option("--reason", default="requested", show_default=True)
+@click.pass_obj
+def dnc_add(obj: Context, numbers: tuple[str, ...], reason: str) -> None:
+    """Add phone numbers (any usual shape: 138 1234 5678, +86…, full-width digits).
+
+    Example: minyi dnc add 13812345678 "+86 139 0000 1111" --reason complaint
+    """
+    from flows.steps import open_warehouse, publish_copy
+    from warehouse.contacts import add_do_not_contact
+
+    settings = obj.settings()
+    with open_warehouse(settings) as con:
+        added, rejected = add_do_not_contact(con, list(numbers), reason)
+    click.echo(f"added {added} number(s) to the do-not-contact list")
+    for raw in rejected:
+        click.echo(f"    not a mainland mobile number, ignored: {raw!r}")
+    publish_copy(settings)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -118,7 +118,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
         token = self.twilio_auth_token
-        if self.env == "production" and token is not None and token.strip().lower() in PLACEHOLDER_SECRETS:
+        if (
+            self.env == "production"
+            and token is not None
+            and token.strip().lower() in PLACEHOLDER_SECRETS
+        ):
             raise ValueError("TWILIO_AUTH_TOKEN is a placeholder; set the real token")
         return self
 
