@@ -88,8 +88,9 @@ def funnel_svg(
     outer_z = limits.z if limits else 0.0
     rates = [d.rate for d in dots]
     if limits:
-        rates += [limits.target, funnel_limit(limits, max(n_min, 1.0), 1.96, -1)]
-        rates += [funnel_limit(limits, max(n_min, 1.0), 1.96, +1)]
+        n_low = max(n_min, 1.0)
+        rates += [limits.target, funnel_limit(limits, n_low, 1.96, +1)]
+        rates += [funnel_limit(limits, n_low, limits.z, -1)]  # the outer limit stays in view
     y_lo, y_hi = _rate_range(rates, step=0.05)
 
     def sx(n: float) -> float:

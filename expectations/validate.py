@@ -73,7 +73,11 @@ def _context() -> Any:
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
-    context = gx.get_context(mode="ephemeral")
+    logging.disable(logging.INFO)  # GX announces its temporary docs directory at INFO
+    try:
+        context = gx.get_context(mode="ephemeral")
+    finally:
+        logging.disable(logging.NOTSET)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
 

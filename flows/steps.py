@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from channels.base import ContactRequest, Provider
 from channels.errors import PermanentSendError, TransientSendError
 from channels.landing import LandingStore
 from channels.schedule import Policy, due
+from expectations.validate import Outcome
 from minyi.settings import Settings
 from sampling import dispositions as aapor
 from sampling.selection import draw as draw_sample
@@ -236,8 +238,7 @@ def estimate_month(settings: Settings, month: str, at: datetime) -> MonthReport:
             validate(disp, "dispositions", sampled=coded.height),
             validate(responses, "responses"),
         ]
-        for outcome in outcomes:
-            record_validation(con, f"month:{month}", outcome, at)
+        record_validations(con, f"month:{month}", outcomes, at)
         est = domain_estimates(
             responses.with_columns(pl.col("satisfied").cast(pl.Boolean)), domain="unit_id"
         )
@@ -294,17 +295,26 @@ def estimate_month(settings: Settings, month: str, at: datetime) -> MonthReport:
         )
 
 
-def record_validation(con, scope: str, outcome, at: datetime) -> None:  # type: ignore[no-untyped-def]
-    con.execute(
-        "INSERT INTO validations VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+def record_validations(
+    con: duckdb.DuckDBPyConnection, scope: str, outcomes: list[Outcome], at: datetime
+) -> None:
+    """Store one run of suites; they share ``recorded_at`` so the latest run reads back whole."""
+    recorded = datetime.now(UTC)
+    con.executemany(
+        "INSERT INTO validations (run_at, scope, suite, success, blocking, evaluated, failed, "
+        "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            at,
-            scope,
-            outcome.suite,
-            outcome.success,
-            outcome.blocking_failed,
-            outcome.evaluated,
-            None if outcome.success else outcome.describe(),
+            [
+                at,
+                scope,
+                o.suite,
+                o.success,
+                o.blocking_failed,
+                o.evaluated,
+                None if o.success else o.describe(),
+                recorded,
+            ]
+            for o in outcomes
         ],
     )
 
@@ -314,7 +324,8 @@ def validation_history(settings: Settings, scope: str) -> tuple[list[str], bool]
     with open_warehouse(settings) as con:
         rows = con.sql(
             "SELECT suite, success, blocking, evaluated, failed, run_at FROM validations "
-            "WHERE scope = $s AND run_at = (SELECT max(run_at) FROM validations WHERE scope = $s) "
+            "WHERE scope = $s "
+            "AND recorded_at = (SELECT max(recorded_at) FROM validations WHERE scope = $s) "
             "ORDER BY suite",
             params={"s": scope},
         ).fetchall()
@@ -343,8 +354,7 @@ def validate_month(settings: Settings, month: str) -> tuple[list[str], bool]:
             validate(disp, "dispositions", sampled=sampled),
             validate(monthly.responses(con, month), "responses"),
         ]
-        for outcome in outcomes:
-            record_validation(con, f"month:{month}", outcome, at)
+        record_validations(con, f"month:{month}", outcomes, at)
     lines = [f"month:{month} {o.describe()}" for o in outcomes]
     return lines, any(o.blocking_failed for o in outcomes)
 
@@ -367,8 +377,7 @@ def validate_day(settings: Settings, day: date, at: datetime) -> list[str]:
             validate(sample, "sample"),
             validate(answers, "answers"),
         ]
-        for outcome in outcomes:
-            record_validation(con, f"day:{day.isoformat()}", outcome, at)
+        record_validations(con, f"day:{day.isoformat()}", outcomes, at)
         return [o.describe() for o in outcomes if not o.success]
 
 
@@ -398,7 +407,7 @@ def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> Bulletin
     with open_warehouse(settings) as con:
         failed = con.sql(
             "SELECT suite, failed FROM validations WHERE scope = $s AND blocking "
-            "AND run_at = (SELECT max(run_at) FROM validations WHERE scope = $s)",
+            "AND recorded_at = (SELECT max(recorded_at) FROM validations WHERE scope = $s)",
             params={"s": f"month:{month}"},
         ).fetchall()
         if failed:

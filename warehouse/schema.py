@@ -175,7 +175,8 @@ _V1: Final = [
         blocking BOOLEAN NOT NULL,
         evaluated BIGINT NOT NULL,
         failed VARCHAR,
-        data_docs VARCHAR)""",
+        data_docs VARCHAR,
+        recorded_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)""",
 ]
 
 MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = ((1, "initial schema", _V1),)

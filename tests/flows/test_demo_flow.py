@@ -58,6 +58,8 @@ def test_demo_month_end_to_end_and_reproducible(prefect_harness: None, tmp_path:
     assert pl.read_csv(bulletin / "units.csv").height == 40
     assert any("bulletin:" in line for line in lines)
 
+    _failed_validation_blocks_the_bulletin(tmp_path / "a")
+
     again = _run(tmp_path / "b", [])
     con = duckdb.connect(str(again), read_only=True)
     try:
@@ -65,3 +67,30 @@ def test_demo_month_end_to_end_and_reproducible(prefect_harness: None, tmp_path:
     finally:
         con.close()
     assert_frame_equal(first, second)
+
+
+def _failed_validation_blocks_the_bulletin(home: Path) -> None:
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        con.execute(
+            "UPDATE response_weights SET final_weight = 0.5 WHERE case_id IN "
+            "(SELECT case_id FROM response_weights LIMIT 3)"
+        )
+    finally:
+        con.close()
+    import subprocess
+    import sys
+
+    def minyi(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "minyi.cli", "--home", str(home), *args],
+            capture_output=True,
+            text=True,
+        )
+
+    checked = minyi("validate", "--month", MONTH)
+    assert checked.returncode == 1
+    assert "responses" in checked.stdout and "final_weight" in checked.stdout
+    refused = minyi("bulletin", "--month", MONTH)
+    assert refused.returncode == 1
+    assert "validation failed" in refused.stderr and refused.stderr.count("\n") == 1
