@@ -47,6 +47,34 @@ VIEWS: Final[dict[str, str]] = {
         SELECT i.sample_date, c.unit_id, c.category, i.reason, count(*) AS cases
         FROM ineligible i JOIN cases c USING (case_id)
         GROUP BY ALL""",
+    # Re-derives every stored draw from the cases, the stored eligibility and the seed:
+    # u = SHA-256("seed:case_id") first 8 bytes >> 11, / 2^53; the n_h smallest per stratum.
+    # ``ok`` is false where the stored sample is not exactly that (see README, "Auditing a draw").
+    "v_sample_audit": """
+        WITH eligible AS (
+            SELECT a.sample_date, a.stratum, a.stratum_population, a.stratum_sample, a.seed,
+                   c.case_id,
+                   ((('0x' || left(sha256(a.seed::VARCHAR || ':' || c.case_id), 16))::UBIGINT
+                     >> 11)::DOUBLE / 9007199254740992.0) AS u
+            FROM allocations a
+            JOIN cases c ON c.service_date = a.sample_date AND c.category = a.category
+            WHERE NOT EXISTS (SELECT 1 FROM ineligible i
+                              WHERE i.sample_date = a.sample_date AND i.case_id = c.case_id)),
+        ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY sample_date, stratum ORDER BY u, case_id) AS k
+            FROM eligible)
+        SELECT r.sample_date, r.stratum, any_value(r.seed) AS seed,
+               any_value(r.stratum_population) AS stratum_population,
+               count(*) AS eligible_recomputed,
+               any_value(r.stratum_sample) AS stratum_sample,
+               count(s.case_id) AS sampled,
+               count(s.case_id) FILTER (WHERE r.k <= r.stratum_sample) AS sampled_as_expected,
+               (count(*) = any_value(r.stratum_population)
+                AND count(s.case_id) = any_value(r.stratum_sample)
+                AND count(s.case_id) FILTER (WHERE r.k <= r.stratum_sample)
+                    = any_value(r.stratum_sample)) AS ok
+        FROM ranked r LEFT JOIN samples s ON s.case_id = r.case_id
+        GROUP BY r.sample_date, r.stratum""",
     "v_followups": """
         SELECT f.case_id, f.unit_id, f.reason, f.status, f.created_at
         FROM followups f""",

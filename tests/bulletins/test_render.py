@@ -301,3 +301,27 @@ def test_label_tables_complete() -> None:
     assert len(i18n.method_note("zh", min_n=30, outer="99.8%")) == len(
         i18n.method_note("en", min_n=30, outer="99.8%")
     )
+
+
+def test_edge_cases_render() -> None:
+    data = sample_data()
+    perfect = data.units.with_columns(
+        pl.when(pl.col(c.UNIT_ID) == "W1").then(None).otherwise(pl.col(c.N_EFF)).alias(c.N_EFF),
+        pl.when(pl.col(c.UNIT_ID) == "W1")
+        .then(1.0)
+        .otherwise(pl.col(c.SATISFACTION_RATE))
+        .alias(c.SATISFACTION_RATE),
+    )
+    html = render_html(dataclasses.replace(data, units=perfect, funnel=data.funnel.head(0)))
+    assert "100.0%" in html and "未计算漏斗图控制限" in html
+    empty = render_html(
+        dataclasses.replace(
+            data,
+            units=data.units.head(0),
+            previous=None,
+            channel_mix=data.channel_mix.head(0),
+            district=DistrictFigure(None, None, None, 0),
+        )
+    )
+    assert "本月没有样本不足的单位" in empty and "本月没有渠道数据" in empty
+    assert units_csv(dataclasses.replace(data, units=data.units.head(0))).count(b"\n") == 1
