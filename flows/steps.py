@@ -23,7 +23,7 @@ from expectations.validate import Outcome
 from minyi.settings import Settings
 from sampling import dispositions as aapor
 from sampling.selection import draw as draw_sample
-from warehouse import design, fieldwork, monthly
+from warehouse import design, draws, fieldwork, monthly
 from warehouse.db import connect, publish
 from warehouse.loaders import LoadReport, load_cases
 
@@ -66,8 +66,18 @@ class DrawReport:
 def draw_day(settings: Settings, day: date) -> DrawReport:
     """Draw the sample of ``day`` once; a second call shows the stored draw and changes nothing."""
     with open_warehouse(settings) as con:
+        stored = draws.stored_draw(con, day)
+        if stored is not None:
+            return DrawReport(
+                day,
+                stored.cases,
+                stored.eligible,
+                stored.sampled,
+                stored.strata,
+                True,
+                stored.ineligible,
+            )
         frame = design.day_frame(con, day, settings.cooldown_days, settings.excluded_categories)
-        stored = design.stored_sample(con, day)
         reasons = (
             frame.filter(pl.col("reason").is_not_null())
             .group_by(pl.col("reason").str.replace(r":.*", ""))
@@ -77,16 +87,6 @@ def draw_day(settings: Settings, day: date) -> DrawReport:
         eligible = frame.filter(pl.col("reason").is_null()).with_columns(
             stratum=pl.lit(day.isoformat() + "|") + pl.col("category")
         )
-        if not stored.is_empty():
-            return DrawReport(
-                day,
-                frame.height,
-                eligible.height,
-                stored.height,
-                stored["stratum"].n_unique(),
-                True,
-                ineligible,
-            )
         allocation, sample = draw_sample(
             eligible,
             total=settings.daily_total,

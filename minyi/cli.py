@@ -164,8 +164,15 @@ def _print_load(report: Any) -> None:
     type=click.DateTime(["%Y-%m-%d"]),
     help="Service date whose completed cases form the frame.",
 )
+@click.option(
+    "--allocation/--no-allocation",
+    "show_allocation",
+    default=True,
+    show_default=True,
+    help="Print the allocation table (N_h, n_h per stratum).",
+)
 @click.pass_obj
-def sample(obj: Context, day: datetime) -> None:
+def sample(obj: Context, day: datetime, show_allocation: bool) -> None:
     """Draw a day's sample; running it again changes nothing and shows the same sample.
 
     Example: minyi sample --date 2026-10-09
@@ -181,6 +188,15 @@ def sample(obj: Context, day: datetime) -> None:
     )
     for reason, count in sorted(report.ineligible.items()):
         click.echo(f"    not eligible {count:,}: {reason}")
+    if show_allocation:
+        from flows.steps import open_warehouse
+
+        with open_warehouse(settings) as con:
+            con.sql(
+                "SELECT stratum, stratum_population AS N_h, stratum_sample AS n_h, method, seed "
+                "FROM allocations WHERE sample_date = $d ORDER BY stratum",
+                params={"d": day.date()},
+            ).show(max_rows=500)
     publish_copy(settings)
 
 
