@@ -253,6 +253,7 @@ def estimate_month(settings: Settings, month: str, at: datetime) -> MonthReport:
         rates = aapor.rates(disp, ["unit_id"]).select(
             "unit_id", pl.col("RR1").alias("response_rate")
         )
+        monthly.store_response_rates(con, month, _all_rates(disp))
         sampled = disp.group_by("unit_id").agg(pl.len().cast(pl.Int32).alias("sampled"))
         rows = (
             units.select("unit_id")
@@ -293,6 +294,19 @@ def estimate_month(settings: Settings, month: str, at: datetime) -> MonthReport:
             tuple(o.describe() for o in outcomes),
             any(o.blocking_failed for o in outcomes),
         )
+
+
+def _all_rates(disp: pl.DataFrame) -> pl.DataFrame:
+    """AAPOR rates by unit × channel, by unit, by channel and overall ('*' = all)."""
+    frame = disp.with_columns(pl.col("channel").fill_null("none"))
+    parts = []
+    for unit_all, channel_all in ((False, False), (False, True), (True, False), (True, True)):
+        keyed = frame.with_columns(
+            *([pl.lit("*").alias("unit_id")] if unit_all else []),
+            *([pl.lit("*").alias("channel")] if channel_all else []),
+        )
+        parts.append(aapor.rates(keyed, ["unit_id", "channel"]))
+    return pl.concat(parts)
 
 
 def record_validations(

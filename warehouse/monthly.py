@@ -222,3 +222,15 @@ def funnel(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
         "SELECT peer_group, target, tau2, phi, z, units FROM funnel_month WHERE month = $month",
         params={"month": month},
     ).pl()
+
+
+def store_response_rates(con: duckdb.DuckDBPyConnection, month: str, rates: pl.DataFrame) -> None:
+    """Rates from ``sampling.dispositions.rates`` with ``unit_id`` and ``channel`` ('*' = all)."""
+    rows = rates.select(
+        pl.lit(month).alias("month"), "unit_id", "channel",
+        (pl.col("I") + pl.col("P") + pl.col("R") + pl.col("NC") + pl.col("O") + pl.col("U")
+         + pl.col("NE")).cast(pl.Int32).alias("sampled"),
+        *[pl.col(k).cast(pl.Int32).alias(k.lower()) for k in ("I", "P", "R", "NC", "O", "U", "NE")],
+        *[pl.col(k).alias(k.lower()) for k in ("RR1", "RR3", "COOP1", "REF1", "CON1")],
+    )
+    _replace(con, "response_rates", "month = $month", {"month": month}, rows)

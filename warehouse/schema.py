@@ -179,6 +179,21 @@ _V1: Final = [
         recorded_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)""",
 ]
 
-MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = ((1, "initial schema", _V1),)
+_V2: Final = [
+    """CREATE TABLE response_rates (
+        month VARCHAR NOT NULL,
+        unit_id VARCHAR NOT NULL,   -- '*' for all units
+        channel VARCHAR NOT NULL,   -- '*' for all channels
+        sampled INTEGER NOT NULL,
+        i INTEGER NOT NULL, p INTEGER NOT NULL, r INTEGER NOT NULL, nc INTEGER NOT NULL,
+        o INTEGER NOT NULL, u INTEGER NOT NULL, ne INTEGER NOT NULL,
+        rr1 DOUBLE, rr3 DOUBLE, coop1 DOUBLE, ref1 DOUBLE, con1 DOUBLE,
+        PRIMARY KEY (month, unit_id, channel))""",
+]
+
+MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (
+    (1, "initial schema", _V1),
+    (2, "AAPOR outcome rates by unit, channel and month", _V2),
+)
 
 CURRENT_VERSION: Final = MIGRATIONS[-1][0]

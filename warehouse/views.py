@@ -43,6 +43,12 @@ VIEWS: Final[dict[str, str]] = {
                m.funnel_low, m.funnel_high
         FROM unit_month m
         JOIN units u USING (unit_id)""",
+    "v_response_rates": """
+        SELECT rr.month, rr.unit_id, u.unit_name, rr.channel, rr.sampled,
+               rr.i AS complete, rr.p AS partial, rr.r AS refusal, rr.nc AS non_contact,
+               rr.o AS other, rr.u AS unknown_eligibility, rr.ne AS not_eligible,
+               rr.rr1, rr.rr3, rr.coop1, rr.ref1, rr.con1
+        FROM response_rates rr LEFT JOIN units u USING (unit_id)""",
     "v_ineligible": """
         SELECT i.sample_date, c.unit_id, c.category, i.reason, count(*) AS cases
         FROM ineligible i JOIN cases c USING (case_id)

@@ -30,3 +30,42 @@ def test_a_newer_warehouse_is_refused(tmp_path: Path) -> None:
             migrate(con)
     finally:
         con.close()
+
+
+def test_a_previous_version_is_migrated_without_loss(tmp_path: Path, units_file: Path) -> None:
+    """Build a warehouse as version 1 of the program did, fill it, then open it with this one."""
+    from zoneinfo import ZoneInfo
+
+    from warehouse.loaders import load_cases, load_units
+    from warehouse.schema import MIGRATIONS
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, note VARCHAR, "
+        "applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    version, note, statements = MIGRATIONS[0]
+    for statement in statements:
+        con.execute(statement)
+    con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [version, note])
+    load_units(con, units_file)
+    cases = tmp_path / "c.csv"
+    cases.write_text(
+        "case_id,unit_id,category,completed_at,phone\nC1,U1,户籍,2026-10-09 10:00,13812345678\n"
+        "C2,U9,户籍,2026-10-09 10:00,13812345679\n",
+        encoding="utf-8",
+    )
+    load_cases(con, cases, ZoneInfo("Asia/Shanghai"))
+    tables = [r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()]
+    before = {t: con.sql(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    con.close()
+
+    with connect(path) as migrated:
+        assert schema_version(migrated) == CURRENT_VERSION > 1
+        after = {t: migrated.sql(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+        assert {t: rows for t, rows in after.items() if t != "schema_version"} == {
+            t: rows for t, rows in before.items() if t != "schema_version"
+        }
+        assert sum(len(rows) for rows in after.values()) > 5
+        assert migrated.sql("SELECT count(*) FROM response_rates").fetchall() == [(0,)]
