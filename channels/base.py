@@ -55,6 +55,8 @@ class ContactRequest:
     to: str  # E.164
     at: datetime  # the dispatcher's clock
     lang: str = "zh"
+    # what the message or the evaluator may say about the case: unit, category, date
+    context: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

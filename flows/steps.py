@@ -162,6 +162,11 @@ def dispatch(settings: Settings, provider: Provider, at: datetime) -> DispatchRe
                     channel=row["channel"],
                     to=row["phone_e164"],
                     at=at,
+                    context={
+                        "unit": row["unit_name"] or "",
+                        "category": row["category"],
+                        "date": row["service_date"],
+                    },
                 )
                 try:
                     receipt = provider.send(request)

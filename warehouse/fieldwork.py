@@ -94,11 +94,15 @@ def write_outbox(
 
 
 def pending_attempts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Outbox rows committed but not confirmed sent (new, or left by a crash, or to retry)."""
+    """Outbox rows committed but not confirmed sent (new, or left by a crash, or to retry).
+
+    With what a message or an evaluator may say about the case: unit name, category, date.
+    """
     return con.sql(
-        "SELECT o.attempt_id, o.case_id, o.channel, o.step, c.phone_e164 "
-        "FROM outbox o JOIN cases c USING (case_id) WHERE o.status IN ('pending', 'retry') "
-        "ORDER BY o.created_at, o.attempt_id"
+        "SELECT o.attempt_id, o.case_id, o.channel, o.step, c.phone_e164, u.unit_name, "
+        "c.category, strftime(c.service_date, '%Y-%m-%d') AS service_date "
+        "FROM outbox o JOIN cases c USING (case_id) LEFT JOIN units u USING (unit_id) "
+        "WHERE o.status IN ('pending', 'retry') ORDER BY o.created_at, o.attempt_id"
     ).pl()
 
 

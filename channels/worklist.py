@@ -1,0 +1,208 @@
+"""The evaluators' worklist (人工访评): the manual channel.
+
+A "send" on the manual channel puts the case on the worklist, assigned to one
+of the evaluators in turn. Evaluators open ``/worklist`` (served by
+``minyi serve``), call the person, and record either the answers or the
+outcome (no answer, refused, hung up early, wrong number). What they record
+becomes inbound events in the landing store, exactly like SMS and voice
+answers; a double-submitted form is recorded once.
+
+The worklist lives in the landing store's SQLite file (its own table), because
+the webhook server process, not the flows, serves it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from channels import base as B
+from channels.base import ContactRequest, InboundEvent, SendReceipt
+from channels.landing import LandingStore
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS worklist (
+    attempt_id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    unit TEXT, category TEXT, service_date TEXT,
+    evaluator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    outcome TEXT,
+    recorded_at TEXT
+);
+CREATE INDEX IF NOT EXISTS worklist_open ON worklist(status, evaluator);
+"""
+
+OUTCOMES = {
+    "answered": None,
+    "no_answer": B.NO_ANSWER,
+    "busy": B.BUSY,
+    "refused": B.REFUSED,
+    "break_off": B.BREAK_OFF,
+    "wrong_number": B.WRONG_NUMBER,
+}
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    attempt_id: str
+    case_id: str
+    phone: str
+    unit: str
+    category: str
+    service_date: str
+    evaluator: str
+    status: str
+
+
+class Worklist:
+    """The worklist table; one instance per process or thread."""
+
+    def __init__(self, path: Path, evaluators: int = 8) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.executescript(_SCHEMA)
+        self.path = path
+        self.evaluators = tuple(f"E{i}" for i in range(1, max(1, evaluators) + 1))
+
+    def close(self) -> None:
+        self._con.close()
+
+    def add(self, request: ContactRequest) -> bool:
+        """Put a case on the list (once); assigned to the evaluator with the fewest open items."""
+        loads = dict.fromkeys(self.evaluators, 0)
+        for evaluator, count in self._con.execute(
+            "SELECT evaluator, count(*) FROM worklist WHERE status = 'open' GROUP BY evaluator"
+        ):
+            if evaluator in loads:
+                loads[evaluator] = count
+        evaluator = min(self.evaluators, key=lambda e: (loads[e], e))
+        ctx = request.context
+        cur = self._con.execute(
+            "INSERT OR IGNORE INTO worklist (attempt_id, case_id, phone, unit, category, "
+            "service_date, evaluator, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                request.attempt_id,
+                request.case_id,
+                request.to,
+                ctx.get("unit", ""),
+                ctx.get("category", ""),
+                ctx.get("date", ""),
+                evaluator,
+                request.at.astimezone(UTC).isoformat(),
+            ),
+        )
+        return cur.rowcount == 1
+
+    def get(self, attempt_id: str) -> WorkItem | None:
+        row = self._con.execute(
+            "SELECT attempt_id, case_id, phone, unit, category, service_date, evaluator, status "
+            "FROM worklist WHERE attempt_id = ?",
+            (attempt_id,),
+        ).fetchone()
+        return WorkItem(*row) if row else None
+
+    def open_items(self, evaluator: str | None = None) -> list[WorkItem]:
+        query = (
+            "SELECT attempt_id, case_id, phone, unit, category, service_date, evaluator, status "
+            "FROM worklist WHERE status = 'open'"
+        )
+        params: tuple[str, ...] = ()
+        if evaluator:
+            query += " AND evaluator = ?"
+            params = (evaluator,)
+        return [
+            WorkItem(*r)
+            for r in self._con.execute(query + " ORDER BY created_at, attempt_id", params)
+        ]
+
+    def close_item(self, attempt_id: str, outcome: str, at: datetime) -> bool:
+        """Mark an item done; False when it was already done (a repeated submit)."""
+        cur = self._con.execute(
+            "UPDATE worklist SET status = 'done', outcome = ?, recorded_at = ? "
+            "WHERE attempt_id = ? AND status = 'open'",
+            (outcome, at.astimezone(UTC).isoformat(), attempt_id),
+        )
+        return cur.rowcount == 1
+
+
+def outcome_events(
+    item: WorkItem, outcome: str, answers: dict[str, str], at: datetime
+) -> list[InboundEvent]:
+    """The events an evaluator's record stands for; keys are stable, so a resubmit dedupes."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}; one of {', '.join(OUTCOMES)}")
+    sid = "WL" + hashlib.sha256(item.attempt_id.encode()).hexdigest()[:32]
+
+    def event(kind: str, suffix: str = "", **detail: str) -> InboundEvent:
+        return InboundEvent(
+            event_key=f"{sid}:{kind}{suffix}",
+            channel="manual",
+            kind=kind,
+            occurred_at=at,
+            provider_sid=sid,
+            attempt_id=item.attempt_id,
+            case_id=item.case_id,
+            detail=detail,
+        )
+
+    kind = OUTCOMES[outcome]
+    if kind is not None:
+        return [event(kind)]
+    events = [
+        event(B.ANSWER, f":{key}", item=key, value=value)
+        for key, value in answers.items()
+        if value not in ("", None)
+    ]
+    if not any(e.detail.get("item") == "satisfaction" for e in events):
+        raise ValueError("an answered call needs the satisfaction answer (0 = 不了解/说不清)")
+    return [*events, event(B.COMPLETED)]
+
+
+class WorklistProvider:
+    """The manual channel behind the Provider interface."""
+
+    name = "worklist"
+    rate_limited = False
+
+    def __init__(self, worklist: Worklist) -> None:
+        self._worklist = worklist
+
+    def channels(self) -> frozenset[str]:
+        return frozenset({"manual"})
+
+    def send(self, request: ContactRequest) -> SendReceipt:
+        self._worklist.add(request)
+        return SendReceipt(
+            request.attempt_id, "WL" + hashlib.sha256(request.attempt_id.encode()).hexdigest()[:32]
+        )
+
+    def find(self, attempt_id: str) -> SendReceipt | None:
+        item = self._worklist.get(attempt_id)
+        if item is None:
+            return None
+        return SendReceipt(attempt_id, "WL" + hashlib.sha256(attempt_id.encode()).hexdigest()[:32])
+
+
+def record(
+    worklist: Worklist,
+    landing: LandingStore,
+    attempt_id: str,
+    outcome: str,
+    answers: dict[str, str],
+    at: datetime,
+) -> int:
+    """Record an evaluator's result; returns how many new events it made (0 on a resubmit)."""
+    item = worklist.get(attempt_id)
+    if item is None:
+        raise KeyError(attempt_id)
+    events = outcome_events(item, outcome, answers, at)
+    new = landing.record(events)
+    worklist.close_item(attempt_id, outcome, at)
+    return new
