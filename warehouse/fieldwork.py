@@ -128,6 +128,7 @@ class IngestReport:
     repeated: int
     answers: int  # new answer rows (one per item)
     respondents: int  # new satisfaction answers
+    quarantined: int  # events that belong to no sampled case
     opt_outs: int
     followups: int
 
@@ -160,9 +161,35 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
             "event_key", keep="first", maintain_order=True
         )
     )
-    con.register("_events", frame.to_arrow())
+    con.register("_incoming", frame.to_arrow())
     con.execute("BEGIN TRANSACTION")
     try:
+        # an event must belong to a sampled case: anything else (a callback for an unknown
+        # SID, an answer for a case never sampled) is quarantined with its reason, not lost
+        con.execute(
+            """
+            INSERT INTO quarantine
+            SELECT 'events', NULL, e.event_key, 0,
+                   json_object('event_key', e.event_key, 'provider_sid', e.provider_sid,
+                               'attempt_id', e.attempt_id, 'case_id', e.case_id,
+                               'channel', e.channel, 'kind', e.kind,
+                               'occurred_at', e.occurred_at)::VARCHAR,
+                   CASE WHEN e.case_id IS NULL
+                        THEN 'unknown case: the event names no case (SID '
+                             || coalesce(e.provider_sid, '?') || ')'
+                        ELSE 'not sampled: case ' || e.case_id || ' is not in any sample' END,
+                   $now
+            FROM _incoming e
+            WHERE e.case_id IS NULL OR e.case_id NOT IN (SELECT case_id FROM samples)
+            ON CONFLICT DO NOTHING
+            """,
+            {"now": now},
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _events AS SELECT * FROM _incoming "
+            "WHERE case_id IN (SELECT case_id FROM samples)"
+        )
+        quarantined = frame.height - _count(con, "_events")
         before = _count(con, "events")
         con.execute(
             "INSERT INTO events SELECT *, $now FROM _events ON CONFLICT DO NOTHING",
@@ -213,7 +240,8 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
         report = IngestReport(
             received=received,
             new=new,
-            repeated=received - new,
+            repeated=received - new - quarantined,
+            quarantined=quarantined,
             answers=_count(con, "answers") - answers_before,
             respondents=_satisfaction_count(con) - satisfaction_before,
             opt_outs=_count(con, "opt_outs") - opt_before,
@@ -224,7 +252,8 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
         con.execute("ROLLBACK")
         raise
     finally:
-        con.unregister("_events")
+        con.unregister("_incoming")
+        con.execute("DROP TABLE IF EXISTS _events")
     return report
 
 
