@@ -11,6 +11,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -82,8 +83,14 @@ def _context() -> Any:
     return context
 
 
-def validate(frame: pl.DataFrame, suite: str, **context: Any) -> Outcome:
-    """Validate ``frame`` against suite ``suite``; never raises on failed expectations."""
+def validate(
+    frame: pl.DataFrame, suite: str, *, docs_run: str | None = None, **context: Any
+) -> Outcome:
+    """Validate ``frame`` against suite ``suite``; never raises on failed expectations.
+
+    With ``docs_run`` (e.g. ``"2026-10"``) the result is kept for Data Docs
+    (see ``build_data_docs``) under that name.
+    """
     import great_expectations as gx
 
     specs = suite_specs(suite, **context)
@@ -92,7 +99,7 @@ def validate(frame: pl.DataFrame, suite: str, **context: Any) -> Outcome:
     source = gx_context.data_sources.add_or_update_pandas(name)
     asset = source.add_dataframe_asset(name)
     batch_def = asset.add_batch_definition_whole_dataframe(name)
-    gx_suite = gx.ExpectationSuite(name=name)
+    gx_suite = gx.ExpectationSuite(name=name if docs_run is None else f"{suite}-{docs_run}")
     for index, spec in enumerate(specs):
         gx_suite.add_expectation(
             getattr(gx.expectations, spec.expectation)(**spec.kwargs, meta={"spec": index})
@@ -105,8 +112,15 @@ def validate(frame: pl.DataFrame, suite: str, **context: Any) -> Outcome:
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
     )
     pdf = naive.to_pandas()
-    batch = batch_def.get_batch(batch_parameters={"dataframe": pdf})
-    result = batch.validate(gx_suite, result_format="COMPLETE")
+    if docs_run is None:
+        batch = batch_def.get_batch(batch_parameters={"dataframe": pdf})
+        result = batch.validate(gx_suite, result_format="COMPLETE")
+    else:  # through a stored suite and validation definition, so Data Docs can render it
+        stored = gx_context.suites.add_or_update(gx_suite)
+        definition = gx_context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(data=batch_def, suite=stored, name=f"{suite}-{docs_run}")
+        )
+        result = definition.run(batch_parameters={"dataframe": pdf}, result_format="COMPLETE")
     failures = []
     for res in result.results:
         if res.success:
@@ -125,5 +139,26 @@ def validate(frame: pl.DataFrame, suite: str, **context: Any) -> Outcome:
                 unexpected_rows=tuple(int(i) for i in details.get("unexpected_index_list") or ()),
             )
         )
-    gx_context.data_sources.delete(name)
+    if docs_run is None:
+        gx_context.data_sources.delete(name)
     return Outcome(suite=suite, evaluated=len(specs), rows=frame.height, failures=tuple(failures))
+
+
+def build_data_docs(directory: Path) -> Path:
+    """Render Great Expectations Data Docs of the results kept in this process into ``directory``."""
+    context = _context()
+    site = f"minyi-{abs(hash(str(directory.resolve())))}"
+    if site not in (context.get_site_names() or []):
+        context.add_data_docs_site(
+            site,
+            {
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(directory.resolve()),
+                },
+            },
+        )
+    context.build_data_docs(site_names=[site])
+    return directory / "index.html"

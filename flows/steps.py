@@ -227,7 +227,7 @@ class MonthReport:
 
 def estimate_month(settings: Settings, month: str, at: datetime) -> MonthReport:
     """Final dispositions, nonresponse-adjusted weights, per-unit estimates and fair comparison."""
-    from expectations.validate import validate
+    from expectations.validate import build_data_docs, validate
     from sampling.comparison import compare_units
     from sampling.estimation import domain_estimates
     from sampling.weights import nonresponse_adjust
@@ -240,10 +240,11 @@ def estimate_month(settings: Settings, month: str, at: datetime) -> MonthReport:
         units = monthly.units(con)
         disp = monthly.dispositions(con, month)
         outcomes = [
-            validate(disp, "dispositions", sampled=coded.height),
-            validate(responses, "responses"),
+            validate(disp, "dispositions", sampled=coded.height, docs_run=month),
+            validate(responses, "responses", docs_run=month),
         ]
-        record_validations(con, f"month:{month}", outcomes, at)
+        docs = build_data_docs(settings.home / "data_docs")
+        record_validations(con, f"month:{month}", outcomes, at, docs)
         est = domain_estimates(
             responses.with_columns(pl.col("satisfied").cast(pl.Boolean)), domain="unit_id"
         )
@@ -315,13 +316,17 @@ def _all_rates(disp: pl.DataFrame) -> pl.DataFrame:
 
 
 def record_validations(
-    con: duckdb.DuckDBPyConnection, scope: str, outcomes: list[Outcome], at: datetime
+    con: duckdb.DuckDBPyConnection,
+    scope: str,
+    outcomes: list[Outcome],
+    at: datetime,
+    data_docs: Path | None = None,
 ) -> None:
     """Store one run of suites; they share ``recorded_at`` so the latest run reads back whole."""
     recorded = datetime.now(UTC)
     con.executemany(
         "INSERT INTO validations (run_at, scope, suite, success, blocking, evaluated, failed, "
-        "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "recorded_at, data_docs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 at,
@@ -332,6 +337,7 @@ def record_validations(
                 o.evaluated,
                 None if o.success else o.describe(),
                 recorded,
+                None if data_docs is None else str(data_docs),
             ]
             for o in outcomes
         ],
@@ -360,7 +366,7 @@ def validation_history(settings: Settings, scope: str) -> tuple[list[str], bool]
 
 def validate_month(settings: Settings, month: str) -> tuple[list[str], bool]:
     """Re-run the month's blocking suites now and record them."""
-    from expectations.validate import validate
+    from expectations.validate import build_data_docs, validate
 
     at = datetime.now(UTC)
     with open_warehouse(settings) as con:
@@ -370,10 +376,11 @@ def validate_month(settings: Settings, month: str) -> tuple[list[str], bool]:
             params={"m": month},
         ).fetchall()[0][0]
         outcomes = [
-            validate(disp, "dispositions", sampled=sampled),
-            validate(monthly.responses(con, month), "responses"),
+            validate(disp, "dispositions", sampled=sampled, docs_run=month),
+            validate(monthly.responses(con, month), "responses", docs_run=month),
         ]
-        record_validations(con, f"month:{month}", outcomes, at)
+        docs = build_data_docs(settings.home / "data_docs")
+        record_validations(con, f"month:{month}", outcomes, at, docs)
     lines = [f"month:{month} {o.describe()}" for o in outcomes]
     return lines, any(o.blocking_failed for o in outcomes)
 
@@ -429,6 +436,9 @@ def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> Bulletin
             "AND recorded_at = (SELECT max(recorded_at) FROM validations WHERE scope = $s)",
             params={"s": f"month:{month}"},
         ).fetchall()
+        docs = con.sql(
+            "SELECT max(data_docs) FROM validations WHERE scope = $s", params={"s": f"month:{month}"}
+        ).fetchall()[0][0]
         if failed:
             reasons = "; ".join(str(r[1]) for r in failed)
             raise ValidationBlocked(
@@ -481,7 +491,7 @@ def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> Bulletin
                 counts["dissatisfied_followups"],
             ),
             validation_ok=True,
-            data_docs_path=None,
+            data_docs_path=None if docs is None else "../../data_docs/index.html",
             generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         )
     directory = settings.home / "bulletins" / month

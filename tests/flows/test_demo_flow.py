@@ -56,6 +56,8 @@ def test_demo_month_end_to_end_and_reproducible(prefect_harness: None, tmp_path:
     bulletin = tmp_path / "a" / "bulletins" / MONTH
     assert (bulletin / "bulletin.html").read_text(encoding="utf-8").count("统计通报") >= 1
     assert pl.read_csv(bulletin / "units.csv").height == 40
+    assert (tmp_path / "a" / "data_docs" / "index.html").exists()  # GX Data Docs, linked:
+    assert "../../data_docs/index.html" in (bulletin / "bulletin.html").read_text(encoding="utf-8")
     assert any("bulletin:" in line for line in lines)
 
     _failed_validation_blocks_the_bulletin(tmp_path / "a")
