@@ -43,8 +43,12 @@ class State:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"item": self.item, "answers": self.answers, "tries": self.tries,
-             "opted_out": self.opted_out},
+            {
+                "item": self.item,
+                "answers": self.answers,
+                "tries": self.tries,
+                "opted_out": self.opted_out,
+            },
             ensure_ascii=False,
         )
 
@@ -126,9 +130,7 @@ def _advance(q: Questionnaire, state: State, records: list[Record]) -> Turn:
     if following is None:
         records.append(Record(B.COMPLETED, B.COMPLETED))
         return Turn(State(None, state.answers), tuple(records), (Prompt("thanks"),))
-    return Turn(
-        State(following, state.answers), tuple(records), (Prompt("question", following),)
-    )
+    return Turn(State(following, state.answers), tuple(records), (Prompt("question", following),))
 
 
 def step(q: Questionnaire, state: State, reading: Reading, *, said: str = "") -> Turn:

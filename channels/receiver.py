@@ -33,8 +33,12 @@ from channels.questionnaire import Questionnaire, load
 from channels.sessions import Session, SessionStore
 
 XML = "application/xml"
-_SMS_STATUS = {"sent": B.SENT, "delivered": B.DELIVERED, "undelivered": B.UNDELIVERED,
-               "failed": B.UNDELIVERED}
+_SMS_STATUS = {
+    "sent": B.SENT,
+    "delivered": B.DELIVERED,
+    "undelivered": B.UNDELIVERED,
+    "failed": B.UNDELIVERED,
+}
 _CALL_STATUS = {"busy": B.BUSY, "no-answer": B.NO_ANSWER, "failed": B.NO_ANSWER}
 # Twilio delivery error codes meaning the number itself is unusable.
 _INVALID_NUMBER_CODES = frozenset({"30005", "30006", "21211", "21614", "13224", "13223"})
@@ -186,9 +190,7 @@ class _Receiver:
         else:
             kind = self.q.item(item).kind
             digits, speech = form.get("Digits", ""), form.get("SpeechResult", "")
-            reading = (
-                replies.read_digits(digits, kind) if digits else replies.read(speech, kind)
-            )
+            reading = replies.read_digits(digits, kind) if digits else replies.read(speech, kind)
             turn = conversation.step(self.q, state, reading, said=digits or speech)
         lang, context = session.lang, session.context
         if turn.state.item is None:

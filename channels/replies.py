@@ -125,7 +125,7 @@ def read_level(text: str, *, lowest: int = 0, highest: int = 5) -> int | None:
     norm = normalise(text)
     if not norm:
         return None
-    found, rest = _take_words(norm, _LEVEL_WORDS)  # type: ignore[arg-type]
+    found, rest = _take_words(norm, _LEVEL_WORDS)
     rest = re.sub(r"(分|星|颗星|points?|stars?)", " ", rest)
     for char in rest:
         if char.isdigit():
@@ -153,7 +153,7 @@ def read_yes_no(text: str) -> str | None:
             rest = rest.replace(char, " ")
     if re.search(r"\d", rest):
         return None
-    words, rest = _take_words(rest, _YES_NO_WORDS)  # type: ignore[arg-type]
+    words, rest = _take_words(rest, _YES_NO_WORDS)
     found |= words
     if len(found) != 1 or len(rest.replace(" ", "")) > 6:
         return None

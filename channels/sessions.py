@@ -80,7 +80,7 @@ class Session:
     provider_sid: str | None
     state: State
     context: dict[str, str] = field(default_factory=dict)
-    created_at: datetime = datetime.min.replace(tzinfo=UTC)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class SessionStore:
@@ -217,7 +217,9 @@ class SessionStore:
 
     # --- opt-outs ---------------------------------------------------------------
 
-    def opt_out(self, phone: str, at: datetime, source: str, con: sqlite3.Connection | None = None) -> None:
+    def opt_out(
+        self, phone: str, at: datetime, source: str, con: sqlite3.Connection | None = None
+    ) -> None:
         sql = "INSERT OR IGNORE INTO twilio_opt_outs VALUES (?,?,?)"
         params = (phone, at.astimezone(UTC).isoformat(), source)
         if con is not None:

@@ -18,7 +18,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from channels.questionnaire import Item, Questionnaire
 
 _NEUTRAL = {
-    "zh": {"unit": "相关部门", "category": "所办", "district": "本区"},
+    "zh": {"unit": "相关部门", "category": "相关", "district": "本区"},
     "en": {"unit": "the office", "category": "your", "district": "District"},
 }
 VOICE_LANGUAGE = {"zh": "zh-CN", "en": "en-US"}
@@ -51,13 +51,11 @@ def reference_line(ref: str, lang: str) -> str:
     return f"（编号{ref}）" if lang == "zh" else f" (ref {ref})"
 
 
-def sms_opening(
-    q: Questionnaire, lang: str, ref: str, context: Mapping[str, str] = {}
-) -> str:
+def sms_opening(q: Questionnaire, lang: str, ref: str, context: Mapping[str, str] = {}) -> str:
     """The first SMS: introduction, the first question and the reference code."""
     first = q.items[0]
-    return text(q, "intro", lang, context) + question(first, lang, context) + reference_line(
-        ref, lang
+    return (
+        text(q, "intro", lang, context) + question(first, lang, context) + reference_line(ref, lang)
     )
 
 
@@ -84,15 +82,13 @@ def messaging_twiml(bodies: list[str]) -> str:
 def for_voice(sms_text: str, lang: str) -> str:
     """Adapt SMS wording to a call."""
     if lang == "zh":
-        spoken = re.sub(r"回复T退订。?", "", sms_text)
-        return spoken.replace("请回复数字", "请按键或说出").replace("回复", "请按键或说出")
+        spoken = re.sub(r"回复T退订。?", "", sms_text).replace("请回复数字", "请按键或说出")
+        return re.sub(r"回复(?=\s*\d)", "请按键或说出", spoken).replace("回复", "回答")
     spoken = re.sub(r"Reply T to opt out\.?", "", sms_text)
     return spoken.replace("Reply", "Press or say")
 
 
-def voice_gather(
-    say: str, action: str, lang: str, kind: str, *, timeout: int = 6
-) -> str:
+def voice_gather(say: str, action: str, lang: str, kind: str, *, timeout: int = 6) -> str:
     """Ask one item: ``<Gather input="dtmf speech">`` posting its result to ``action``.
 
     ``actionOnEmptyResult`` makes Twilio post to ``action`` on silence too, so
