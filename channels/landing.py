@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS inbound (
     loaded_at TEXT
 );
 CREATE INDEX IF NOT EXISTS inbound_unloaded ON inbound(loaded_at, occurred_at);
+CREATE INDEX IF NOT EXISTS inbound_attempt ON inbound(attempt_id);
 """
 
 
@@ -157,6 +158,14 @@ class LandingStore:
             con.executemany(
                 "UPDATE inbound SET loaded_at = ? WHERE seq = ?", [(now, s) for s in seqs]
             )
+
+    def sid_of_attempt(self, attempt_id: str) -> str | None:
+        """The provider SID recorded as sent for an attempt, if any (reconciliation)."""
+        row = self._con.execute(
+            "SELECT provider_sid FROM inbound WHERE attempt_id = ? AND kind = 'sent' LIMIT 1",
+            (attempt_id,),
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def count(self) -> int:
         return int(self._con.execute("SELECT count(*) FROM inbound").fetchone()[0])

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
@@ -25,7 +24,7 @@ from fastapi import FastAPI, Request, Response
 from twilio.request_validator import RequestValidator
 
 from channels import base as B
-from channels import conversation, replies, twiml
+from channels import clock, conversation, replies, twiml
 from channels.base import InboundEvent
 from channels.conversation import Prompt, Record, State
 from channels.landing import LandingStore
@@ -96,7 +95,7 @@ class _Receiver:
     def _events(
         self, records: tuple[Record, ...], sid: str, channel: str, session: Session | None
     ) -> list[InboundEvent]:
-        now = datetime.now(UTC)
+        now = clock.now()
         return [
             InboundEvent(
                 event_key=f"{sid}:{r.key}",
@@ -140,7 +139,7 @@ class _Receiver:
             if session is not None and turn.state != state:
                 self.sessions.save_state(con, session.attempt_id, turn.state)
             if reading.outcome == "opt_out":
-                self.sessions.opt_out(phone, datetime.now(UTC), "sms", con)
+                self.sessions.opt_out(phone, clock.now(), "sms", con)
             self.sessions.mark_handled(con, sid, answer)
         return answer
 
@@ -206,7 +205,7 @@ class _Receiver:
             if turn.state != state:
                 self.sessions.save_state(con, session.attempt_id, turn.state)
             if turn.state.opted_out:
-                self.sessions.opt_out(session.phone, datetime.now(UTC), "voice", con)
+                self.sessions.opt_out(session.phone, clock.now(), "voice", con)
             self.sessions.mark_handled(con, delivery, answer)
         return answer
 

@@ -72,6 +72,8 @@ class SimulatedProvider:
     dead_share: float = 0.03  # numbers that look like mobiles but are not in service
     fail_numbers: Mapping[str, str] = field(default_factory=dict)  # E.164 -> outcome
     transient_every: int = 0
+    # where earlier sends can be looked up after a restart (the landing store's SENT events)
+    recorded_sid: Callable[[str], str | None] = lambda attempt_id: None
     name: str = "simulated"
     rate_limited: bool = False  # no network to protect
     _sent: dict[str, SendReceipt] = field(default_factory=dict)
@@ -81,7 +83,10 @@ class SimulatedProvider:
         return frozenset(self.behaviour)
 
     def find(self, attempt_id: str) -> SendReceipt | None:
-        return self._sent.get(attempt_id)
+        if attempt_id in self._sent:
+            return self._sent[attempt_id]
+        sid = self.recorded_sid(attempt_id)
+        return None if sid is None else SendReceipt(attempt_id, sid, "sent")
 
     def send(self, request: ContactRequest) -> SendReceipt:
         self._count += 1

@@ -36,7 +36,7 @@ closing the case.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -44,7 +44,7 @@ from twilio.http import HttpClient
 from twilio.rest import Client
 
 from channels import base as B
-from channels import conversation, twiml
+from channels import clock, conversation, twiml
 from channels.base import ContactRequest, SendReceipt
 from channels.errors import ChannelError, PermanentSendError, TransientSendError
 from channels.questionnaire import Questionnaire, load
@@ -146,7 +146,7 @@ class TwilioProvider:
                 self.name, "21610", f"{request.to} opted out earlier", B.OPTED_OUT
             )
         lang = request.lang or self.lang
-        context = dict(self.context(request.case_id))
+        context = {**request.context, **dict(self.context(request.case_id))}
         session = self.sessions.open(
             attempt_id=request.attempt_id,
             case_id=request.case_id,
@@ -185,7 +185,7 @@ class TwilioProvider:
         except (TwilioRestException, requests.RequestException) as exc:
             error = map_error(self.name, exc)
             if isinstance(error, PermanentSendError) and error.outcome == B.OPTED_OUT:
-                self.sessions.opt_out(request.to, datetime.now(UTC), "twilio:21610")
+                self.sessions.opt_out(request.to, clock.now(), "twilio:21610")
             raise error from exc
         sid = str(created.sid)
         self.sessions.set_sid(request.attempt_id, sid)

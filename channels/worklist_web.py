@@ -8,13 +8,13 @@ no JavaScript.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI, Form, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from channels import clock
 from channels.landing import LandingStore
 from channels.questionnaire import load as load_questionnaire
 from channels.worklist import WorkItem, Worklist, record
@@ -142,7 +142,7 @@ def create_worklist_app(landing_path: Path, evaluators: int = 8, district: str =
                 "reason": reason.strip(),
             }
             try:
-                record(worklist, landing, attempt_id, outcome, answers, datetime.now(UTC))
+                record(worklist, landing, attempt_id, outcome, answers, clock.now())
             except ValueError as exc:
                 raise HTTPException(422, str(exc)) from exc
         finally:

@@ -31,10 +31,11 @@ def month_flow(
     close_rounds: list[datetime],
     close_at: datetime,
     lang: str = "zh",
+    hold_clock: bool = False,
 ) -> MonthResult:
     settings = Settings(**settings_data)
     if close_rounds:
-        contact_rounds(settings, close_rounds)
+        contact_rounds(settings, close_rounds, hold_clock)
     ingest_task(settings, close_at)
     report = estimate_task(settings, month, close_at)
     bulletin = refused = None

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -26,8 +27,6 @@ from sampling.selection import draw as draw_sample
 from warehouse import design, draws, fieldwork, monthly
 from warehouse.db import connect, publish
 from warehouse.loaders import LoadReport, load_cases
-
-DEFAULT_HASH_KEY = "minyi-development-key"
 
 
 def warehouse_config(settings: Settings) -> dict[str, object]:
@@ -142,46 +141,60 @@ def dispatch(settings: Settings, provider: Provider, at: datetime) -> DispatchRe
         actions = due(state, at, plan, fieldwork.manual_used(con, at, settings.zone))
         to_send = fieldwork.write_outbox(con, actions, provider.name, at)
         results: list[tuple[str, str, str | None, str | None, str | None, datetime]] = []
-        sent = failed = retry = 0
+        counts = {"sent": 0, "failed": 0, "retry": 0}
         # the send-rate limit protects real networks; the simulated people need none
         interval = (
             1.0 / settings.messages_per_second if getattr(provider, "rate_limited", True) else 0.0
         )
         next_slot = time.monotonic()
-        for row in to_send.iter_rows(named=True):
-            receipt = provider.find(row["attempt_id"])  # reconcile a send a crash left unconfirmed
-            if receipt is None:
-                if interval:
-                    wait = next_slot - time.monotonic()
-                    if wait > 0:
-                        time.sleep(wait)
-                    next_slot = max(next_slot, time.monotonic()) + interval
-                request = ContactRequest(
-                    attempt_id=row["attempt_id"],
-                    case_id=row["case_id"],
-                    channel=row["channel"],
-                    to=row["phone_e164"],
-                    at=at,
-                    context={
-                        "unit": row["unit_name"] or "",
-                        "category": row["category"],
-                        "date": row["service_date"],
-                    },
-                )
+
+        def flush() -> None:
+            fieldwork.mark_attempts(con, results)
+            for outcome in results:
+                counts[outcome[1]] += 1
+            results.clear()
+
+        try:
+            for row in to_send.iter_rows(named=True):
+                attempt = row["attempt_id"]
                 try:
-                    receipt = provider.send(request)
+                    # reconcile first: a crash may have left this attempt sent but unconfirmed
+                    receipt = provider.find(attempt)
+                    if receipt is None:
+                        if interval:
+                            wait = next_slot - time.monotonic()
+                            if wait > 0:
+                                time.sleep(wait)
+                            next_slot = max(next_slot, time.monotonic()) + interval
+                        receipt = provider.send(_request(row, at))
                 except TransientSendError as exc:
-                    results.append((row["attempt_id"], "retry", None, exc.code, exc.detail, at))
-                    retry += 1
-                    continue
+                    results.append((attempt, "retry", None, exc.code, exc.detail, at))
                 except PermanentSendError as exc:
-                    results.append((row["attempt_id"], "failed", None, exc.code, exc.detail, at))
-                    failed += 1
-                    continue
-            results.append((row["attempt_id"], "sent", receipt.provider_sid, None, None, at))
-            sent += 1
-        fieldwork.mark_attempts(con, results)
-        return DispatchReport(at, actions.height, sent, failed, retry)
+                    results.append((attempt, "failed", None, exc.code, exc.detail, at))
+                else:
+                    results.append((attempt, "sent", receipt.provider_sid, None, None, at))
+                if len(results) >= 50:
+                    flush()
+        finally:
+            flush()  # what was sent is recorded even when the run stops on an error
+        return DispatchReport(
+            at, actions.height, counts["sent"], counts["failed"], counts["retry"]
+        )
+
+
+def _request(row: dict[str, Any], at: datetime) -> ContactRequest:
+    return ContactRequest(
+        attempt_id=row["attempt_id"],
+        case_id=row["case_id"],
+        channel=row["channel"],
+        to=row["phone_e164"],
+        at=at,
+        context={
+            "unit": row["unit_name"] or "",
+            "category": row["category"],
+            "date": row["service_date"],
+        },
+    )
 
 
 def ingest(settings: Settings, until: datetime | None = None) -> fieldwork.IngestReport:
@@ -212,7 +225,7 @@ def finalise_dispositions(
 
 def publish_copy(settings: Settings) -> Path:
     with open_warehouse(settings) as con:
-        return publish(con, settings.published_path, DEFAULT_HASH_KEY)
+        return publish(con, settings.published_path, settings.hash_key)
 
 
 @dataclass(frozen=True)

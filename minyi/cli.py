@@ -235,26 +235,75 @@ def sql(obj: Context, query: str) -> None:
         con.close()
 
 
-def _not_yet(name: str, issue: str) -> None:
-    raise NotAvailable(f"`minyi {name}` is not available yet (planned in issue {issue})")
+def _instant(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now().astimezone()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 time like 2026-10-12T09:30"
+        ) from None
+    return parsed
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def dispatch() -> None:
-    """Do the contact work due at a time (not available yet).
+@cli.command()
+@click.option(
+    "--at",
+    "at_text",
+    default=None,
+    help="ISO-8601 time (default now; no offset = the configured zone).",
+)
+@click.pass_obj
+def dispatch(obj: Context, at_text: str | None) -> None:
+    """Do the contact work due at a time: first contacts, fallbacks, retries (calling windows only).
 
-    Example: minyi dispatch --at 2026-10-09T09:30:00+08:00
+    Twilio sends when its settings are present, else the simulated channel. An
+    outbox row is committed before every send, so a crash and a restart never
+    contact anyone twice.
+
+    Example: minyi dispatch --at 2026-10-12T09:30:00+08:00
     """
-    _not_yet("dispatch", "[3]")
+    settings = obj.settings()
+    at = _instant(at_text)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=settings.zone)
+    _prepare(settings, obj.debug)
+    from flows.daily import dispatch_flow
+
+    held = at_text is not None  # a chosen moment: what answers now is stamped then too
+    run = dispatch_flow(settings.model_dump(), at, held)
+    d = run.dispatch
+    click.echo(
+        f"{at.isoformat()}: loaded {run.ingested} new events ({run.respondents} answers); "
+        f"due {d.started}, sent {d.sent}, failed {d.failed}, to retry {d.retry}"
+    )
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def serve() -> None:
-    """Run the Twilio webhook receiver (not available yet).
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True, type=int)
+@click.option(
+    "--every",
+    default=15,
+    show_default=True,
+    type=click.IntRange(0, 1440),
+    help="Minutes between scheduled dispatch runs (0: receiver only).",
+)
+@click.pass_obj
+def serve(obj: Context, host: str, port: int, every: int) -> None:
+    """Run the Twilio webhook receiver, the evaluators' worklist and the scheduled dispatch.
 
-    Example: minyi serve --port 8700
+    Routes: POST /twilio/sms, /twilio/status, /twilio/voice (signature-checked
+    against MINYI_PUBLIC_URL); GET /worklist for the evaluators.
+
+    Example: MINYI_PUBLIC_URL=https://minyi.example.gov.cn minyi serve --port 8700
     """
-    _not_yet("serve", "[3]")
+    from minyi.server import serve as run_server
+
+    settings = obj.settings()
+    _prepare(settings, obj.debug)
+    run_server(settings, host, port, every, echo=click.echo)
 
 
 @cli.command()

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         description="Local times when people may be contacted (e.g. '09:00-12:00,14:00-20:00').",
     )
     messages_per_second: float = Field(10.0, gt=0, description="Send rate limit, never exceeded.")
+    manual_channel: Literal["worklist", "simulated"] = Field(
+        "worklist", description="Who makes the evaluators' calls when Twilio is configured."
+    )
+    hash_key: str = Field(
+        "minyi-development-key",
+        description="Key of the phone hash in the published copy; set a secret in production.",
+    )
 
     # --- estimation (METHODS.md "Estimates", "Fair comparison")
     satisfied_min_level: int = Field(
@@ -117,6 +124,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
+        if self.env == "production" and self.hash_key in {
+            "minyi-development-key",
+            *PLACEHOLDER_SECRETS,
+        }:
+            raise ValueError("MINYI_HASH_KEY is the development default; set a secret key")
         token = self.twilio_auth_token
         if (
             self.env == "production"
