@@ -66,6 +66,10 @@ class GroupView:
     lines: tuple[UnitLine, ...]
     funnel: Markup | None
     ranking: Markup | None
+    # what the charts are drawn from, for renderers that draw their own (PDF)
+    dots: tuple[charts.Dot, ...] = ()
+    limits: charts.Limits | None = None
+    reference: float | None = None
 
 
 # --- checks -----------------------------------------------------------------
@@ -289,6 +293,9 @@ def _group(
             reference_label=i18n.text(lang, "peer_rate"),
             aria_label=name,
         ),
+        dots=tuple(dots),
+        limits=limits,
+        reference=limits.target if limits else district_rate,
     )
 
 
@@ -377,6 +384,7 @@ def _channel_mix(mix: pl.DataFrame, reportable: list[Row], lang: Lang) -> dict[s
                     f"{per.get(ch, 0):,} ({pct(s)})" if total else "—" for ch, _, s in shares
                 ],
                 "bar": charts.mix_bar_svg(shares),
+                "shares": shares,
             }
         )
     return {
