@@ -26,7 +26,7 @@ class CompositeProvider:
         return self._by_channel[request.channel].send(request)
 
     def find(self, attempt_id: str) -> SendReceipt | None:
-        for provider in dict.fromkeys(self._by_channel.values()):
+        for provider in {id(p): p for p in self._by_channel.values()}.values():
             receipt = provider.find(attempt_id)
             if receipt is not None:
                 return receipt
