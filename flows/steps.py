@@ -177,9 +177,7 @@ def dispatch(settings: Settings, provider: Provider, at: datetime) -> DispatchRe
                     flush()
         finally:
             flush()  # what was sent is recorded even when the run stops on an error
-        return DispatchReport(
-            at, actions.height, counts["sent"], counts["failed"], counts["retry"]
-        )
+        return DispatchReport(at, actions.height, counts["sent"], counts["failed"], counts["retry"])
 
 
 def _request(row: dict[str, Any], at: datetime) -> ContactRequest:
@@ -425,6 +423,8 @@ class BulletinFiles:
     directory: Path
     html: Path
     csv: Path
+    pdf: Path | None = None
+    conduct: Path | None = None
 
 
 class ValidationBlocked(RuntimeError):
@@ -440,6 +440,7 @@ def _previous_month(month: str) -> str:
 def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> BulletinFiles:
     """Render the month's bulletin from the warehouse; refuses when validation failed."""
     from bulletins import model
+    from bulletins.pdf import render_pdf
     from bulletins.render import render_html, units_csv
     from sampling.estimation import overall_estimate
 
@@ -450,7 +451,8 @@ def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> Bulletin
             params={"s": f"month:{month}"},
         ).fetchall()
         docs = con.sql(
-            "SELECT max(data_docs) FROM validations WHERE scope = $s", params={"s": f"month:{month}"}
+            "SELECT max(data_docs) FROM validations WHERE scope = $s",
+            params={"s": f"month:{month}"},
         ).fetchall()[0][0]
         if failed:
             reasons = "; ".join(str(r[1]) for r in failed)
@@ -462,9 +464,8 @@ def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> Bulletin
         if units.is_empty():
             raise ValidationBlocked(f"no estimates for {month}: run the month first")
         counts = monthly.fieldwork_counts(con, month)
-        district = overall_estimate(
-            monthly.responses(con, month).with_columns(pl.col("satisfied").cast(pl.Boolean))
-        )
+        responses = monthly.responses(con, month)
+        district = overall_estimate(responses.with_columns(pl.col("satisfied").cast(pl.Boolean)))
         channels = monthly.channel_fieldwork(con, month)
         disp = monthly.dispositions(con, month)
         overall_rr = aapor.rates(disp.with_columns(pl.lit(1).alias("_all")), ["_all"])["RR1"]
@@ -517,4 +518,27 @@ def write_bulletin(settings: Settings, month: str, lang: str = "zh") -> Bulletin
         encoding="utf-8",
     )
     csv.write_bytes(units_csv(data))
-    return BulletinFiles(directory, html, csv)
+    pdf = directory / f"bulletin{suffix}.pdf"
+    pdf.write_bytes(render_pdf(data, lang, min_respondents=settings.min_respondents))  # type: ignore[arg-type]
+    conduct = directory / "conduct.csv"
+    conduct.write_bytes(_conduct_export(settings, month, responses, data.units))
+    return BulletinFiles(directory, html, csv, pdf, conduct)
+
+
+def _conduct_export(
+    settings: Settings, month: str, responses: pl.DataFrame, units: pl.DataFrame
+) -> bytes:
+    """The assessment office's file: index, points, vetoes (<home>/conduct/vetoes-YYYY-MM.csv)."""
+    from bulletins.conduct import conduct_csv, conduct_scores, level_counts_of, load_config
+
+    veto_file = settings.home / "conduct" / f"vetoes-{month}.csv"
+    vetoes = (
+        pl.read_csv(veto_file, infer_schema=False).select("unit_id", "item")
+        if veto_file.exists()
+        else pl.DataFrame(schema={"unit_id": pl.String, "item": pl.String})
+    )
+    counts = level_counts_of(responses).with_columns(pl.lit(month).alias("month"))
+    frame = conduct_scores(
+        counts, units.select("unit_id", "unit_name", "peer_group"), vetoes, load_config()
+    )
+    return conduct_csv(frame)

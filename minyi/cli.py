@@ -84,9 +84,22 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     type=click.IntRange(10, 100000),
     help="Completed cases on an ordinary working day.",
 )
+@click.option(
+    "--channel",
+    type=click.Choice(["simulated", "twilio-emulator"]),
+    default="simulated",
+    show_default=True,
+    help="simulated people, or the real twilio client against the local Twilio emulator.",
+)
 @click.pass_obj
 def demo(
-    obj: Context, month: str | None, seed: int, home_opt: Path | None, lang: str, cases_per_day: int
+    obj: Context,
+    month: str | None,
+    seed: int,
+    home_opt: Path | None,
+    lang: str,
+    cases_per_day: int,
+    channel: str,
 ) -> None:
     """Run a synthetic district's month end to end and publish its bulletin.
 
@@ -95,13 +108,16 @@ def demo(
     → publish) and a monthly flow (estimates → bulletin).
 
     Example: minyi demo --month 2026-10 --seed 7 --home /tmp/demo
+             minyi demo --channel twilio-emulator --cases-per-day 300
     """
     from minyi.demo import run_demo
 
     month = _month(month or _month_default())
     settings = load_settings(home_opt or obj.home, sample_seed=seed)
     _prepare(settings, obj.debug)
-    run_demo(settings, month, seed, lang, echo=click.echo, cases_per_day=cases_per_day)
+    run_demo(
+        settings, month, seed, lang, echo=click.echo, cases_per_day=cases_per_day, channel=channel
+    )
 
 
 @cli.group()

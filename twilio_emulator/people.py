@@ -8,6 +8,7 @@ reads each question and answers it sensibly (for demos and load).
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -114,3 +115,59 @@ class Cooperative:
         if self.speech or not answer.isdigit():
             return Input("speech", answer)
         return Input("dtmf", answer)
+
+
+@dataclass
+class Drawn:
+    """A person whose behaviour is drawn at random: for demos over the emulator.
+
+    ``satisfied`` is the chance they are satisfied with the unit that served them;
+    ``rng`` decides everything else (delivery, replying, picking up, each answer).
+    """
+
+    rng: random.Random
+    satisfied: float = 0.85
+    reply_share: float = 0.45
+    answer_call: float = 0.55
+
+    def delivery(self) -> Delivery:
+        return "undelivered" if self.rng.random() < 0.03 else "delivered"
+
+    def _level(self) -> str:
+        if self.rng.random() < 0.04:
+            return "0"
+        if self.rng.random() < self.satisfied:
+            return self.rng.choice(["3", "4", "4", "5", "5"])
+        return self.rng.choice(["1", "2", "2"])
+
+    def _answer(self, text: str) -> str | None:
+        if "退订" in text and "满意" not in text:
+            return None
+        if "吃拿卡要" in text or "favours" in text:
+            return "1" if self.rng.random() < 0.01 else "2"
+        if "原因" in text or "why" in text:
+            return self.rng.choice(["办理时间太长", "来回跑了好几次", "态度不好"])
+        if "满意" in text or "satisfied" in text:
+            return self._level()
+        return None
+
+    def reply(self, text: str) -> str | None:
+        first = not getattr(self, "_started", False)
+        self._started = True
+        if first and self.rng.random() > self.reply_share:
+            return None
+        if first and self.rng.random() < 0.02:
+            return "T"
+        return self._answer(text)
+
+    def pick_up(self) -> PickUp:
+        roll = self.rng.random()
+        if roll < self.answer_call:
+            return "answer"
+        return "busy" if roll < self.answer_call + 0.08 else "no-answer"
+
+    def respond(self, said: str) -> Input:
+        answer = self._answer(said)
+        if answer is None or self.rng.random() < 0.03:
+            return Input("hangup")
+        return Input("dtmf", answer) if answer.isdigit() else Input("speech", answer)

@@ -30,7 +30,7 @@ import secrets
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -73,11 +73,13 @@ class Emulator:
         slow: Mapping[str, float] | None = None,
         throttle_every: int = 0,
         own_number: str = "+15005550006",
+        people_factory: Callable[[str], Person] | None = None,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.sms_url = sms_url
         self.people: dict[str, Person] = dict(people or {})
+        self.people_factory = people_factory or (lambda number: Cooperative())
         self.errors = dict(errors or {})
         self.slow = dict(slow or {})
         self.throttle_every = throttle_every
@@ -98,7 +100,9 @@ class Emulator:
     # --- helpers for tests ----------------------------------------------------
 
     def person(self, number: str) -> Person:
-        return self.people.get(number) or self.people.setdefault(number, Cooperative())
+        if number not in self.people:
+            self.people[number] = self.people_factory(number)
+        return self.people[number]
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until no scripted conversation is running; False on timeout."""
