@@ -142,6 +142,7 @@ def bulletin_view(data: BulletinData, lang: Lang, min_respondents: int) -> dict[
         "title": i18n.title(lang, data.district_name, data.month),
         "issuer": i18n.text(lang, "issuer", district=data.district_name),
         "generated": i18n.text(lang, "generated", when=data.generated_at),
+        "data_docs_href": data.data_docs_path,
         "data_docs": (
             i18n.text(lang, "data_docs", path=data.data_docs_path) if data.data_docs_path else None
         ),

@@ -1,7 +1,7 @@
 """Process set-up for Prefect, done before Prefect is imported (the CLI calls it first).
 
 Prefect with no server configured starts a temporary local one; offline
-machines need analytics off. Prefect's own log lines are kept to warnings so
+machines need analytics off. Prefect's own log lines are silenced (failures reach the user as one line) so
 minyi's progress output stays readable; ``--debug`` shows them.
 """
 
@@ -15,7 +15,7 @@ def prepare(home: Path, debug: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if debug else "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if debug else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     if "PREFECT_HOME" not in os.environ and "PREFECT_API_URL" not in os.environ:

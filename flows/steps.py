@@ -415,7 +415,16 @@ def validate_day(settings: Settings, day: date, at: datetime) -> list[str]:
             validate(answers, "answers"),
         ]
         record_validations(con, f"day:{day.isoformat()}", outcomes, at)
-        return [o.describe() for o in outcomes if not o.success]
+        problems = [o.describe() for o in outcomes if not o.success]
+        # answers that fail a row-level expectation leave the warehouse for quarantine
+        for failure in outcomes[2].failures:
+            if failure.unexpected_rows:
+                bad = answers[list(failure.unexpected_rows)]
+                moved = fieldwork.quarantine_answers(
+                    con, bad, f"failed expectation {failure.expectation} on {failure.column}"
+                )
+                problems.append(f"{moved} answer(s) quarantined ({failure.expectation})")
+        return problems
 
 
 @dataclass(frozen=True)

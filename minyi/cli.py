@@ -7,7 +7,6 @@ Exit status: 0 success, 2 usage error (or a command not available yet),
 from __future__ import annotations
 
 import sys
-import time
 import traceback
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -406,6 +405,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> None:
+    """The console script: ``main`` and the process exit.
+
+    After a failure, exit without interpreter finalisation (once the atexit
+    handlers, e.g. stopping Prefect's temporary server, have run): objects the
+    failed flow still holds would otherwise make DuckDB's bindings print
+    reference-leak warnings under the one-line error.
+    """
+    code = main()
+    if code != 0:
+        import atexit
+        import os
+
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    start = time.monotonic()
-    sys.exit(main())
+    run()

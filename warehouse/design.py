@@ -25,35 +25,63 @@ REASONS = (
 )
 
 
+# One pass over the day's cases; every per-number fact (opted out, do-not-contact, sampled
+# within the cooldown, first case of a number seen more than once today) is gathered into
+# one small table keyed by number and joined once. Narrow on purpose: a window function
+# carrying the case columns over millions of rows, or a join of the whole contact history
+# to all cases, is what made this slow (bench/sampling_bench.py).
+_FRAME_SQL = """
+WITH day_cases AS (
+    SELECT case_id, unit_id, category, phone_e164, phone_status, completed_at
+    FROM cases WHERE service_date = $day),
+recent AS (  -- today's numbers sampled in [day - cooldown, day); see day_frame
+    SELECT c.phone_e164 FROM cases c
+    SEMI JOIN day_cases d ON d.phone_e164 = c.phone_e164
+    SEMI JOIN samples s ON s.case_id = c.case_id
+        AND s.sample_date >= $day - to_days($cooldown) AND s.sample_date < $day
+    WHERE c.service_date >= $day - to_days($cooldown) AND c.service_date < $day),
+repeated AS (  -- numbers with more than one case today (NULL is one number, as in a window)
+    SELECT phone_e164 FROM day_cases GROUP BY phone_e164 HAVING count(*) > 1),
+marks AS (
+    SELECT phone_e164, 3 AS rank, NULL AS first_case FROM opt_outs
+    UNION ALL SELECT phone_e164, 4, NULL FROM do_not_contact
+    UNION ALL SELECT phone_e164, 5, NULL FROM recent
+    UNION ALL
+    SELECT d.phone_e164, NULL, min({'at': d.completed_at, 'id': d.case_id}).id
+    FROM day_cases d SEMI JOIN repeated r ON r.phone_e164 IS NOT DISTINCT FROM d.phone_e164
+    GROUP BY d.phone_e164),
+numbers AS (
+    SELECT phone_e164, min(rank) AS rank, max(first_case) AS first_case
+    FROM marks GROUP BY phone_e164)
+SELECT d.case_id, d.unit_id, d.category,
+       CASE
+         WHEN d.phone_status <> 'mobile' THEN 'no_mobile:' || d.phone_status
+         WHEN list_contains($excluded, d.category) THEN 'excluded_category'
+         WHEN m.rank = 3 THEN 'opted_out'
+         WHEN m.rank = 4 THEN 'do_not_contact'
+         WHEN m.rank = 5 THEN 'cooldown'
+         WHEN d.case_id <> m.first_case THEN 'repeat_same_day'
+       END AS reason
+FROM day_cases d
+LEFT JOIN numbers m ON m.phone_e164 IS NOT DISTINCT FROM d.phone_e164
+ORDER BY d.case_id
+"""
+
+
 def day_frame(
     con: duckdb.DuckDBPyConnection, day: date, cooldown_days: int, excluded: tuple[str, ...]
 ) -> pl.DataFrame:
-    """Every case completed on ``day``: ``case_id``, ``unit_id``, ``category``, ``reason`` (null = eligible)."""
+    """Every case completed on ``day``: ``case_id``, ``unit_id``, ``category``, ``reason`` (null = eligible).
+
+    Sorted by ``case_id``. A number is in its cooldown when a case with that number was
+    sampled on one of the ``cooldown_days`` days before ``day``. A case is only ever
+    sampled on the day it was completed (the frame of day d is the cases completed on d,
+    and :func:`store_sample` stores them with ``sample_date`` d), so only the cases
+    completed in those days are looked up, not the whole history. The first case of a
+    number is the earliest ``completed_at`` (then the smallest ``case_id``).
+    """
     return con.sql(
-        """
-        WITH day_cases AS (
-            SELECT c.*, row_number() OVER (
-                       PARTITION BY c.phone_e164 ORDER BY c.completed_at, c.case_id) AS nth
-            FROM cases c WHERE c.service_date = $day),
-        recent AS (
-            SELECT DISTINCT c.phone_e164 FROM samples s JOIN cases c USING (case_id)
-            WHERE s.sample_date < $day AND s.sample_date >= $day - to_days($cooldown)
-              AND c.phone_e164 IS NOT NULL)
-        SELECT d.case_id, d.unit_id, d.category,
-               CASE
-                 WHEN d.phone_status <> 'mobile' THEN 'no_mobile:' || d.phone_status
-                 WHEN list_contains($excluded, d.category) THEN 'excluded_category'
-                 WHEN o.phone_e164 IS NOT NULL THEN 'opted_out'
-                 WHEN n.phone_e164 IS NOT NULL THEN 'do_not_contact'
-                 WHEN r.phone_e164 IS NOT NULL THEN 'cooldown'
-                 WHEN d.nth > 1 THEN 'repeat_same_day'
-               END AS reason
-        FROM day_cases d
-        LEFT JOIN opt_outs o ON o.phone_e164 = d.phone_e164
-        LEFT JOIN do_not_contact n ON n.phone_e164 = d.phone_e164
-        LEFT JOIN recent r ON r.phone_e164 = d.phone_e164
-        ORDER BY d.case_id
-        """,
+        _FRAME_SQL,
         params={
             "day": day,
             "cooldown": cooldown_days,

@@ -270,3 +270,28 @@ def month_bounds(month: str) -> tuple[date, date]:
     first = date.fromisoformat(f"{month}-01")
     nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     return first, nxt
+
+
+def quarantine_answers(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, reason: str) -> int:
+    """Move answer rows that failed a row-level expectation to quarantine, with its name."""
+    if rows.is_empty():
+        return 0
+    keys = rows.select("event_key", "case_id", "item", "value", "channel").with_columns(
+        pl.lit(reason).alias("reason")
+    )
+    con.register("_bad", keys.to_arrow())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "INSERT INTO quarantine SELECT 'answers', NULL, event_key, 0, "
+            "json_object('case_id', case_id, 'item', item, 'value', value, 'channel', channel)::VARCHAR, "
+            "reason, now() FROM _bad ON CONFLICT DO NOTHING"
+        )
+        con.execute("DELETE FROM answers WHERE event_key IN (SELECT event_key FROM _bad)")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_bad")
+    return rows.height
