@@ -31,7 +31,7 @@ from warehouse.loaders import LoadReport, load_cases
 
 def warehouse_config(settings: Settings) -> dict[str, object]:
     """Settings the views need, stored in the warehouse's ``config`` table."""
-    return {"satisfied_min_level": settings.satisfied_min_level}
+    return {"satisfied_min_level": settings.satisfied_min_level, "min_cell": settings.min_cell}
 
 
 def open_warehouse(settings: Settings):  # type: ignore[no-untyped-def]

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     min_respondents: int = Field(
         30, ge=1, description="Respondents a unit needs in a month to be reportable."
     )
+    min_cell: int = Field(
+        5, ge=1, description="Unit-facing cells with fewer respondents show counts only (背对背)."
+    )
     top_n: int = Field(
         10, ge=0, description="How many best reportable units are marked top (十佳)."
     )

@@ -49,6 +49,27 @@ VIEWS: Final[dict[str, str]] = {
                rr.o AS other, rr.u AS unknown_eligibility, rr.ne AS not_eligible,
                rr.rr1, rr.rr3, rr.coop1, rr.ref1, rr.con1
         FROM response_rates rr LEFT JOIN units u USING (unit_id)""",
+    # Unit-facing feedback (背对背): a cell with fewer respondents than config 'min_cell'
+    # (default 5) shows its count only; no answers, no free text, no contact details.
+    "v_unit_feedback": """
+        WITH r AS (
+            SELECT strftime(v.sample_date, '%Y-%m') AS month, v.unit_id, v.category,
+                   c.handler_id, v.satisfied
+            FROM v_responses v JOIN cases c USING (case_id)),
+        cells AS (
+            SELECT month, unit_id, 'category' AS cell_kind, category AS cell, satisfied FROM r
+            UNION ALL
+            SELECT month, unit_id, 'handler', coalesce(handler_id, '?'), satisfied FROM r)
+        SELECT month, unit_id, cell_kind, cell, count(*) AS respondents,
+               count(*) < (SELECT CAST(value AS INTEGER) FROM config WHERE key = 'min_cell')
+                   AS suppressed,
+               CASE WHEN count(*) >= (SELECT CAST(value AS INTEGER) FROM config
+                                      WHERE key = 'min_cell')
+                    THEN count(*) FILTER (WHERE satisfied) END AS satisfied,
+               CASE WHEN count(*) >= (SELECT CAST(value AS INTEGER) FROM config
+                                      WHERE key = 'min_cell')
+                    THEN count(*) FILTER (WHERE NOT satisfied) END AS not_satisfied
+        FROM cells GROUP BY ALL""",
     "v_ineligible": """
         SELECT i.sample_date, c.unit_id, c.category, i.reason, count(*) AS cases
         FROM ineligible i JOIN cases c USING (case_id)

@@ -17,7 +17,7 @@ U3,政务大厅窗口1,window,
 
 @pytest.fixture
 def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with connect(tmp_path / "w.duckdb", {"satisfied_min_level": 3}) as connection:
+    with connect(tmp_path / "w.duckdb", {"satisfied_min_level": 3, "min_cell": 5}) as connection:
         yield connection
 
 
