@@ -18,10 +18,6 @@ import click
 from minyi.settings import Settings, load_settings
 
 
-class NotAvailable(click.ClickException):
-    exit_code = 2
-
-
 @dataclass
 class Context:
     home: Path | None

@@ -19,13 +19,26 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return code, out, err
 
 
-def test_not_available_yet_exits_2_without_traceback(
+def test_validate_needs_a_scope_usage_error_exits_2(
     capsys: pytest.CaptureFixture[str], home: Path
 ) -> None:
-    code, _, err = _run(capsys, "--home", str(home), "serve", "--port", "9999")
+    code, _, err = _run(capsys, "--home", str(home), "validate")
     assert code == 2
-    assert "not available yet" in err
+    assert "--month or --date" in err
     assert "Traceback" not in err
+
+
+def test_serve_app_answers_health_and_worklist(home: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from minyi.server import build_app
+    from minyi.settings import load_settings
+
+    client = TestClient(build_app(load_settings(home)))
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert "人工访评工作清单" in client.get("/worklist/").text
+    # without Twilio settings there is no webhook route to abuse
+    assert client.post("/twilio/sms", data={"Body": "5"}).status_code == 404
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str], home: Path) -> None:
