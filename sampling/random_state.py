@@ -32,6 +32,7 @@ from sampling.errors import InvalidParameterError, InvalidValuesError
 _MAX_SEED = 2**63 - 1  # the seed is stored as Int64 with the sample
 _SHIFT = 11  # 64 - 53 bits dropped from h64
 _SCALE = 2.0**-53
+_CHUNK = 65_536  # case ids hashed per batch in prn()
 
 
 def _check_seed(seed: int) -> int:
@@ -53,10 +54,16 @@ def prn(seed: int, case_ids: pl.Series) -> pl.Series:
         raise InvalidValuesError("case_ids", case_ids.name, f"must be String, not {case_ids.dtype}")
     if case_ids.null_count():
         raise InvalidValuesError("case_ids", case_ids.name, "must not contain nulls")
-    prefix = f"{seed}:".encode()
+    # Hashed in chunks so the temporary messages and digests stay small on millions of
+    # ids; polars builds each chunk's messages (UTF-8, as str.encode) and the loop only
+    # hashes. A 32-byte digest is 4 big-endian uint64 words, of which the first is h64.
+    h64 = np.empty(case_ids.len(), dtype=np.uint64)
+    prefix = f"{seed}:"
     sha256 = hashlib.sha256
-    heads = b"".join([sha256(prefix + cid.encode()).digest()[:8] for cid in case_ids.to_list()])
-    h64 = np.frombuffer(heads, dtype=">u8").astype(np.uint64)
+    for start in range(0, case_ids.len(), _CHUNK):
+        messages = (prefix + case_ids.slice(start, _CHUNK)).cast(pl.Binary).to_list()
+        digests = b"".join([sha256(message).digest() for message in messages])
+        h64[start : start + len(messages)] = np.frombuffer(digests, dtype=">u8")[::4]
     values = (h64 >> np.uint64(_SHIFT)).astype(np.float64) * _SCALE
     return pl.Series(PRN, values, dtype=pl.Float64)
 

@@ -49,14 +49,27 @@ def select(frame: pl.DataFrame, allocation: pl.DataFrame, seed: int) -> pl.DataF
     ``inclusion_prob`` (n_h/N_h), ``design_weight`` (N_h/n_h) and ``seed`` added.
     """
     _check_frame(frame)
-    design = _check_allocation(allocation, frame)
-    # Only cases at or below their stratum's n_h-th smallest PRN can be selected; sorting
-    # just those (ties in u_i by case_id) avoids sorting the whole day's frame.
-    threshold = pl.col(PRN).bottom_k(pl.col(STRATUM_SAMPLE).first()).max().over(STRATUM)
+    return _select(frame, _check_allocation(allocation, frame), seed)
+
+
+def _select(frame: pl.DataFrame, design: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """:func:`select` on a checked frame and its checked (stratum, N_h, n_h) table."""
+    u = prn(seed, frame[CASE_ID])
+    # Only cases at or below their stratum's n_h-th smallest PRN can be selected. The
+    # cut is found on (stratum, u, n_h) alone and only the rows under it are copied and
+    # sorted (ties in u_i by case_id), never the whole day's frame.
+    under_cut = (
+        pl.DataFrame([frame[STRATUM], u])
+        .join(design, on=STRATUM, how="left", maintain_order="left")
+        .select(
+            pl.col(PRN) <= pl.col(PRN).bottom_k(pl.col(STRATUM_SAMPLE).first()).max().over(STRATUM)
+        )
+        .to_series()
+    )
     ranked = (
-        frame.with_columns(prn(seed, frame[CASE_ID]))
+        frame.with_columns(u)
+        .filter(under_cut)
         .join(design, on=STRATUM, how="left")
-        .filter(pl.col(PRN) <= threshold)
         .sort([STRATUM, PRN, CASE_ID])
         .with_columns(pl.int_range(pl.len()).over(STRATUM).alias(_RANK))
     )
@@ -92,7 +105,12 @@ def draw(
     if stratum_sd is not None:
         strata = strata.join(stratum_sd, on=STRATUM, how="left")
     allocation = allocate(strata, total, minimum, method)
-    return allocation, select(frame, allocation, seed)
+    # allocate kept every stratum and its N_h (the frame's counts) and 0 ≤ n_h ≤ N_h, so
+    # select's checks of the frame and the allocation would only repeat work.
+    design = allocation.select(
+        pl.col(STRATUM), pl.col(STRATUM_POPULATION, STRATUM_SAMPLE).cast(pl.Int64)
+    )
+    return allocation, _select(frame, design, seed)
 
 
 def _check_frame(frame: pl.DataFrame) -> None:
@@ -109,7 +127,10 @@ def _check_frame(frame: pl.DataFrame) -> None:
             )
         if frame[column].null_count():
             raise InvalidValuesError("sampling", column, "must not contain nulls")
-    if frame[CASE_ID].n_unique() < frame.height:
+    # Equal ids have equal hashes, so distinct hashes prove the ids unique (fast on
+    # millions of rows); only a repeated hash needs the exact check.
+    ids = frame[CASE_ID]
+    if ids.hash().n_unique() < frame.height and ids.n_unique() < frame.height:
         duplicated = frame.filter(pl.col(CASE_ID).is_duplicated())[CASE_ID].unique().sort()
         raise DuplicateCaseIdsError(duplicated.len(), duplicated.to_list())
 

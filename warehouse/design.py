@@ -25,11 +25,11 @@ REASONS = (
 )
 
 
-# One pass over the day's cases; every per-number fact (opted out, do-not-contact, sampled
-# within the cooldown, first case of a number seen more than once today) is gathered into
-# one small table keyed by number and joined once. Narrow on purpose: a window function
-# carrying the case columns over millions of rows, or a join of the whole contact history
-# to all cases, is what made this slow (bench/sampling_bench.py).
+# Every per-number fact (opted out, do-not-contact, sampled within the cooldown, first
+# case of a number seen more than once today) goes into one small table keyed by number,
+# joined once to the day's cases. Narrow on purpose: a window function carrying the case
+# columns over millions of rows, or joining the whole contact history to all cases, is
+# what made this slow (bench/sampling_bench.py).
 _FRAME_SQL = """
 WITH day_cases AS (
     SELECT case_id, unit_id, category, phone_e164, phone_status, completed_at
