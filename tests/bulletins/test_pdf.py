@@ -177,7 +177,8 @@ def test_refuses_bad_frames_and_languages() -> None:
 
 
 def test_the_font_has_every_character_the_labels_use() -> None:
-    cmap = TTFont(FONT_PATH).getBestCmap()
+    with TTFont(FONT_PATH) as font:  # closed, or its file surfaces later as a ResourceWarning
+        cmap = font.getBestCmap()
     for lang in i18n.LANGS:
         words = [*i18n.labels(lang).values(), *i18n.method_note(lang, min_n=30, outer="99.8%")]
         missing = {ch for w in words for ch in w if ord(ch) not in cmap and not ch.isspace()}
