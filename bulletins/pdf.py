@@ -78,7 +78,10 @@ def render_pdf(
     doc.channels()
     doc.integrity()
     doc.method()
-    return bytes(doc.output())
+    try:
+        return bytes(doc.output())
+    finally:
+        doc.close_fonts()
 
 
 def _created(data: BulletinData) -> datetime:
@@ -112,6 +115,13 @@ class _Doc(FPDF):
         self.set_lang("zh-CN" if lang == "zh" else "en")
         self.set_creation_date(created)  # same data, same bytes
         self.add_page()
+
+    def close_fonts(self) -> None:
+        """fpdf2 opens font files lazily and keeps them open: close them once written."""
+        for font in self.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
 
     # --- page furniture -----------------------------------------------------
 

@@ -197,6 +197,16 @@ def test_lines_never_start_with_closing_marks_nor_split_numbers(text: str) -> No
     pdf = FPDF()
     pdf.add_font("f", "", str(FONT_PATH))
     pdf.set_font("f", size=9)
+    try:
+        _check_wrapping(pdf, text)
+    finally:  # fpdf2 keeps the font file open until closed: close it, or it warns later
+        for font in pdf.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+
+
+def _check_wrapping(pdf: FPDF, text: str) -> None:
     for width in (40.0, 63.0, 100.0):
         lines = _wrap(pdf, text, width)
         assert "".join("".join(lines).split()) == "".join(text.split())
@@ -207,3 +217,15 @@ def test_lines_never_start_with_closing_marks_nor_split_numbers(text: str) -> No
         assert not any(
             a[-1:].isdigit() and b[:1].isdigit() for a, b in itertools.pairwise(lines)
         ), lines
+
+
+def test_rendering_leaves_no_font_file_open(pdf_zh: bytes) -> None:
+    """fpdf2 opens fonts lazily; an unclosed file would surface in a later test as a warning."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert pdf_zh.startswith(b"%PDF")
