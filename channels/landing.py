@@ -10,14 +10,13 @@ the same Twilio callback is ignored).
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
+from channels._sqlite import WalStore
 from channels.base import InboundEvent
 
 _SCHEMA = """
@@ -39,35 +38,12 @@ CREATE INDEX IF NOT EXISTS inbound_attempt ON inbound(attempt_id);
 """
 
 
-class LandingStore:
+class LandingStore(WalStore):
     """A SQLite WAL file of inbound events; open one per process or thread."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._con.execute("PRAGMA journal_mode=WAL")
-        self._con.execute("PRAGMA synchronous=NORMAL")
-        self._con.executescript(_SCHEMA)
+        super().__init__(path, _SCHEMA)
 
-    def close(self) -> None:
-        self._con.close()
-
-    def __enter__(self) -> LandingStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._con.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._con
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
-        self._con.execute("COMMIT")
 
     def record(self, events: Iterable[InboundEvent]) -> int:
         """Record events; returns how many were new (repeats are ignored)."""
@@ -86,7 +62,7 @@ class LandingStore:
             )
             for e in events
         ]
-        with self._transaction() as con:
+        with self.transaction() as con:
             before = con.total_changes
             con.executemany(
                 "INSERT OR IGNORE INTO inbound (event_key, provider_sid, attempt_id, case_id, "
@@ -154,7 +130,7 @@ class LandingStore:
     def mark_loaded(self, seqs: Iterable[int]) -> None:
         """Mark events as loaded into the warehouse (after the warehouse committed them)."""
         now = datetime.now(UTC).isoformat()
-        with self._transaction() as con:
+        with self.transaction() as con:
             con.executemany(
                 "UPDATE inbound SET loaded_at = ? WHERE seq = ?", [(now, s) for s in seqs]
             )

@@ -14,12 +14,12 @@ the webhook server process, not the flows, serves it.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from channels import base as B
+from channels._sqlite import WalStore
 from channels.base import ContactRequest, InboundEvent, SendReceipt
 from channels.landing import LandingStore
 
@@ -60,19 +60,12 @@ class WorkItem:
     status: str
 
 
-class Worklist:
+class Worklist(WalStore):
     """The worklist table; one instance per process or thread."""
 
     def __init__(self, path: Path, evaluators: int = 8) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._con.execute("PRAGMA journal_mode=WAL")
-        self._con.executescript(_SCHEMA)
-        self.path = path
+        super().__init__(path, _SCHEMA)
         self.evaluators = tuple(f"E{i}" for i in range(1, max(1, evaluators) + 1))
-
-    def close(self) -> None:
-        self._con.close()
 
     def add(self, request: ContactRequest) -> bool:
         """Put a case on the list (once); assigned to the evaluator with the fewest open items."""

@@ -157,3 +157,15 @@ def publish(con: duckdb.DuckDBPyConnection, target: Path, hash_key: str) -> Path
         con.execute("DETACH _pub")
     os.replace(tmp, target)
     return target
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: commit on success, roll back and re-raise on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -15,6 +15,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from warehouse.db import transaction
+
 REASONS = (
     "no_mobile",
     "excluded_category",
@@ -132,13 +134,8 @@ def store_sample(
         "design_weight",
         pl.lit(seed).cast(pl.Int64).alias("seed"),
     )
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for name, part in (("ineligible", ineligible), ("allocations", alloc), ("samples", rows)):
             con.register("_part", part.to_arrow())
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _part")
             con.unregister("_part")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
+from warehouse.db import transaction
+
 # Event kinds after which a case is never contacted again.
 CLOSING_KINDS = ("opted_out", "refused", "break_off", "wrong_number", "invalid_number")
 # Answer values: satisfaction 0 = 不了解/说不清, 1..5 = levels.
@@ -77,17 +79,13 @@ def write_outbox(
         created_at=pl.lit(at).cast(pl.Datetime("us", "UTC")),
     )
     con.register("_actions", rows.to_arrow())
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "INSERT INTO outbox (attempt_id, case_id, channel, step, provider, status, created_at) "
-            "SELECT attempt_id, case_id, channel, step, provider, 'pending', created_at "
-            "FROM _actions ON CONFLICT DO NOTHING"
-        )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(
+                "INSERT INTO outbox (attempt_id, case_id, channel, step, provider, status, created_at) "
+                "SELECT attempt_id, case_id, channel, step, provider, 'pending', created_at "
+                "FROM _actions ON CONFLICT DO NOTHING"
+            )
     finally:
         con.unregister("_actions")
     return pending_attempts(con)
@@ -162,95 +160,91 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
         )
     )
     con.register("_incoming", frame.to_arrow())
-    con.execute("BEGIN TRANSACTION")
     try:
-        # an event must belong to a sampled case: anything else (a callback for an unknown
-        # SID, an answer for a case never sampled) is quarantined with its reason, not lost
-        con.execute(
-            """
-            INSERT INTO quarantine
-            SELECT 'events', NULL, e.event_key, 0,
-                   json_object('event_key', e.event_key, 'provider_sid', e.provider_sid,
-                               'attempt_id', e.attempt_id, 'case_id', e.case_id,
-                               'channel', e.channel, 'kind', e.kind,
-                               'occurred_at', e.occurred_at)::VARCHAR,
-                   CASE WHEN e.case_id IS NULL
-                        THEN 'unknown case: the event names no case (SID '
-                             || coalesce(e.provider_sid, '?') || ')'
-                        ELSE 'not sampled: case ' || e.case_id || ' is not in any sample' END,
-                   $now
-            FROM _incoming e
-            WHERE e.case_id IS NULL OR e.case_id NOT IN (SELECT case_id FROM samples)
-            ON CONFLICT DO NOTHING
-            """,
-            {"now": now},
-        )
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _events AS SELECT * FROM _incoming "
-            "WHERE case_id IN (SELECT case_id FROM samples)"
-        )
-        quarantined = frame.height - _count(con, "_events")
-        before = _count(con, "events")
-        con.execute(
-            "INSERT INTO events SELECT *, $now FROM _events ON CONFLICT DO NOTHING",
-            {"now": now},
-        )
-        new = _count(con, "events") - before
-        answers_before = _count(con, "answers")
-        satisfaction_before = _satisfaction_count(con)
-        # first answer per case and item wins (a late SMS reply after an IVR interview is kept as an event only)
-        con.execute(
-            """
-            INSERT INTO answers
-            SELECT case_id, json_extract_string(detail, '$.item'), json_extract_string(detail, '$.value'),
-                   channel, occurred_at, event_key
-            FROM (SELECT *, row_number() OVER (PARTITION BY case_id, json_extract_string(detail, '$.item')
-                                                ORDER BY occurred_at, event_key) AS k
-                  FROM _events WHERE kind = 'answer' AND case_id IS NOT NULL)
-            WHERE k = 1
-            ON CONFLICT DO NOTHING
-            """
-        )
-        opt_before = _count(con, "opt_outs")
-        con.execute(
-            """
-            INSERT INTO opt_outs
-            SELECT phone_e164, channel, occurred_at, event_key FROM (
-                SELECT c.phone_e164, e.channel, e.occurred_at, e.event_key,
-                       row_number() OVER (PARTITION BY c.phone_e164 ORDER BY e.occurred_at) AS k
-                FROM _events e JOIN cases c USING (case_id)
-                WHERE e.kind = 'opted_out' AND c.phone_e164 IS NOT NULL)
-            WHERE k = 1
-            ON CONFLICT DO NOTHING
-            """
-        )
-        follow_before = _count(con, "followups")
-        con.execute(
-            f"""
-            INSERT INTO followups
-            SELECT a.case_id, CASE WHEN a.item = 'integrity' THEN 'integrity' ELSE 'dissatisfied' END,
-                   c.unit_id, a.answered_at, 'open'
-            FROM answers a JOIN cases c USING (case_id)
-            WHERE (a.item = 'integrity' AND a.value = 'yes')
-               OR (a.item = 'satisfaction' AND a.value IN
-                   {tuple(str(v) for v in range(1, DISSATISFIED_MAX + 1))!r})
-            ON CONFLICT DO NOTHING
-            """
-        )
-        report = IngestReport(
-            received=received,
-            new=new,
-            repeated=received - new - quarantined,
-            quarantined=quarantined,
-            answers=_count(con, "answers") - answers_before,
-            respondents=_satisfaction_count(con) - satisfaction_before,
-            opt_outs=_count(con, "opt_outs") - opt_before,
-            followups=_count(con, "followups") - follow_before,
-        )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            # an event must belong to a sampled case: anything else (a callback for an unknown
+            # SID, an answer for a case never sampled) is quarantined with its reason, not lost
+            con.execute(
+                """
+                INSERT INTO quarantine
+                SELECT 'events', NULL, e.event_key, 0,
+                       json_object('event_key', e.event_key, 'provider_sid', e.provider_sid,
+                                   'attempt_id', e.attempt_id, 'case_id', e.case_id,
+                                   'channel', e.channel, 'kind', e.kind,
+                                   'occurred_at', e.occurred_at)::VARCHAR,
+                       CASE WHEN e.case_id IS NULL
+                            THEN 'unknown case: the event names no case (SID '
+                                 || coalesce(e.provider_sid, '?') || ')'
+                            ELSE 'not sampled: case ' || e.case_id || ' is not in any sample' END,
+                       $now
+                FROM _incoming e
+                WHERE e.case_id IS NULL OR e.case_id NOT IN (SELECT case_id FROM samples)
+                ON CONFLICT DO NOTHING
+                """,
+                {"now": now},
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _events AS SELECT * FROM _incoming "
+                "WHERE case_id IN (SELECT case_id FROM samples)"
+            )
+            quarantined = frame.height - _count(con, "_events")
+            before = _count(con, "events")
+            con.execute(
+                "INSERT INTO events SELECT *, $now FROM _events ON CONFLICT DO NOTHING",
+                {"now": now},
+            )
+            new = _count(con, "events") - before
+            answers_before = _count(con, "answers")
+            satisfaction_before = _satisfaction_count(con)
+            # first answer per case and item wins (a late SMS reply after an IVR interview is kept as an event only)
+            con.execute(
+                """
+                INSERT INTO answers
+                SELECT case_id, json_extract_string(detail, '$.item'), json_extract_string(detail, '$.value'),
+                       channel, occurred_at, event_key
+                FROM (SELECT *, row_number() OVER (PARTITION BY case_id, json_extract_string(detail, '$.item')
+                                                    ORDER BY occurred_at, event_key) AS k
+                      FROM _events WHERE kind = 'answer' AND case_id IS NOT NULL)
+                WHERE k = 1
+                ON CONFLICT DO NOTHING
+                """
+            )
+            opt_before = _count(con, "opt_outs")
+            con.execute(
+                """
+                INSERT INTO opt_outs
+                SELECT phone_e164, channel, occurred_at, event_key FROM (
+                    SELECT c.phone_e164, e.channel, e.occurred_at, e.event_key,
+                           row_number() OVER (PARTITION BY c.phone_e164 ORDER BY e.occurred_at) AS k
+                    FROM _events e JOIN cases c USING (case_id)
+                    WHERE e.kind = 'opted_out' AND c.phone_e164 IS NOT NULL)
+                WHERE k = 1
+                ON CONFLICT DO NOTHING
+                """
+            )
+            follow_before = _count(con, "followups")
+            con.execute(
+                f"""
+                INSERT INTO followups
+                SELECT a.case_id, CASE WHEN a.item = 'integrity' THEN 'integrity' ELSE 'dissatisfied' END,
+                       c.unit_id, a.answered_at, 'open'
+                FROM answers a JOIN cases c USING (case_id)
+                WHERE (a.item = 'integrity' AND a.value = 'yes')
+                   OR (a.item = 'satisfaction' AND a.value IN
+                       {tuple(str(v) for v in range(1, DISSATISFIED_MAX + 1))!r})
+                ON CONFLICT DO NOTHING
+                """
+            )
+            report = IngestReport(
+                received=received,
+                new=new,
+                repeated=received - new - quarantined,
+                quarantined=quarantined,
+                answers=_count(con, "answers") - answers_before,
+                respondents=_satisfaction_count(con) - satisfaction_before,
+                opt_outs=_count(con, "opt_outs") - opt_before,
+                followups=_count(con, "followups") - follow_before,
+            )
     finally:
         con.unregister("_incoming")
         con.execute("DROP TABLE IF EXISTS _events")
@@ -280,18 +274,14 @@ def quarantine_answers(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, reaso
         pl.lit(reason).alias("reason")
     )
     con.register("_bad", keys.to_arrow())
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "INSERT INTO quarantine SELECT 'answers', NULL, event_key, 0, "
-            "json_object('case_id', case_id, 'item', item, 'value', value, 'channel', channel)::VARCHAR, "
-            "reason, now() FROM _bad ON CONFLICT DO NOTHING"
-        )
-        con.execute("DELETE FROM answers WHERE event_key IN (SELECT event_key FROM _bad)")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(
+                "INSERT INTO quarantine SELECT 'answers', NULL, event_key, 0, "
+                "json_object('case_id', case_id, 'item', item, 'value', value, 'channel', channel)::VARCHAR, "
+                "reason, now() FROM _bad ON CONFLICT DO NOTHING"
+            )
+            con.execute("DELETE FROM answers WHERE event_key IN (SELECT event_key FROM _bad)")
     finally:
         con.unregister("_bad")
     return rows.height

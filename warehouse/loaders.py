@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from minyi import columns as C
+from warehouse.db import transaction
 from warehouse.errors import InputFileError
 from warehouse.phones import normalise
 
@@ -254,8 +255,7 @@ def load_cases(
         pl.lit(str(path)).alias("source_file"),
         pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("loaded_at"),
     )
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.register("_fresh", insert.to_arrow())
         con.execute("INSERT INTO cases BY NAME SELECT * FROM _fresh")
         con.unregister("_fresh")
@@ -280,10 +280,6 @@ def load_cases(
                 now,
             ],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return report
 
 
@@ -335,8 +331,7 @@ def load_units(con: duckdb.DuckDBPyConnection, path: Path, encoding: str = "utf-
         _ROW, *UNIT_REQUIRED, *UNIT_OPTIONAL, "_reason"
     )
     now = datetime.now(UTC)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.register(
             "_units", changed.select(*UNIT_REQUIRED, C.PEER_GROUP, C.PARENT_UNIT_ID).to_arrow()
         )
@@ -367,8 +362,4 @@ def load_units(con: duckdb.DuckDBPyConnection, path: Path, encoding: str = "utf-
                 now,
             ],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return report

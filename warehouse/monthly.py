@@ -7,6 +7,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from warehouse.db import transaction
 from warehouse.fieldwork import month_bounds
 
 
@@ -17,17 +18,12 @@ def _replace(
     params: dict[str, object],
     frame: pl.DataFrame,
 ) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM {table} WHERE {where}", params)
         if not frame.is_empty():
             con.register("_rows", frame.to_arrow())
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
             con.unregister("_rows")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def event_summary(con: duckdb.DuckDBPyConnection, month: str, at: datetime) -> pl.DataFrame:
@@ -227,9 +223,20 @@ def funnel(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
 def store_response_rates(con: duckdb.DuckDBPyConnection, month: str, rates: pl.DataFrame) -> None:
     """Rates from ``sampling.dispositions.rates`` with ``unit_id`` and ``channel`` ('*' = all)."""
     rows = rates.select(
-        pl.lit(month).alias("month"), "unit_id", "channel",
-        (pl.col("I") + pl.col("P") + pl.col("R") + pl.col("NC") + pl.col("O") + pl.col("U")
-         + pl.col("NE")).cast(pl.Int32).alias("sampled"),
+        pl.lit(month).alias("month"),
+        "unit_id",
+        "channel",
+        (
+            pl.col("I")
+            + pl.col("P")
+            + pl.col("R")
+            + pl.col("NC")
+            + pl.col("O")
+            + pl.col("U")
+            + pl.col("NE")
+        )
+        .cast(pl.Int32)
+        .alias("sampled"),
         *[pl.col(k).cast(pl.Int32).alias(k.lower()) for k in ("I", "P", "R", "NC", "O", "U", "NE")],
         *[pl.col(k).alias(k.lower()) for k in ("RR1", "RR3", "COOP1", "REF1", "CON1")],
     )
