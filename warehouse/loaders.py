@@ -131,6 +131,24 @@ def _quarantine(
     )
 
 
+def _log_load(
+    con: duckdb.DuckDBPyConnection, source: str, digest: str, report: LoadReport, at: datetime
+) -> None:
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            source,
+            report.path,
+            digest,
+            report.read,
+            report.loaded,
+            report.duplicate,
+            report.quarantined,
+            at,
+        ],
+    )
+
+
 def _reasons(rows: pl.DataFrame) -> dict[str, int]:
     if rows.is_empty():
         return {}
@@ -268,18 +286,7 @@ def load_cases(
             quarantined.height,
             _reasons(quarantined),
         )
-        con.execute(
-            "INSERT INTO loads VALUES ('cases', ?, ?, ?, ?, ?, ?, ?)",
-            [
-                str(path),
-                digest,
-                report.read,
-                report.loaded,
-                report.duplicate,
-                report.quarantined,
-                now,
-            ],
-        )
+        _log_load(con, "cases", digest, report, now)
     return report
 
 
@@ -350,16 +357,5 @@ def load_units(con: duckdb.DuckDBPyConnection, path: Path, encoding: str = "utf-
             quarantined.height,
             _reasons(quarantined),
         )
-        con.execute(
-            "INSERT INTO loads VALUES ('units', ?, ?, ?, ?, ?, ?, ?)",
-            [
-                str(path),
-                digest,
-                report.read,
-                report.loaded,
-                report.duplicate,
-                report.quarantined,
-                now,
-            ],
-        )
+        _log_load(con, "units", digest, report, now)
     return report
