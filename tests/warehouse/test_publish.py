@@ -13,7 +13,7 @@ from warehouse.db import publish
 from warehouse.loaders import load_cases, load_units
 from warehouse.views import VIEWS
 
-PHONE_LIKE = re.compile(r"1[3-9]\d{9}")
+PHONE_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86|0086)?1[3-9]\d{9}(?![0-9A-Za-z])")  # not inside hashes
 CASES = """case_id,unit_id,category,completed_at,phone
 C1,U1,户籍,2026-10-09 10:00:00,138 1234 5678
 C2,U2,社保,2026-10-09 11:00:00,13900001111
