@@ -16,8 +16,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from channels.base import ContactRequest, Provider
+from channels.base import ContactRequest, Provider, SendReceipt
 from channels.errors import PermanentSendError, TransientSendError
+from channels.hours import in_window
 from channels.landing import LandingStore
 from channels.schedule import Policy, due
 from expectations.validate import Outcome
@@ -135,18 +136,19 @@ def policy(settings: Settings, provider: Provider) -> Policy:
 
 def dispatch(settings: Settings, provider: Provider, at: datetime) -> DispatchReport:
     """Do the contact work due at ``at``; outbox rows are committed before any send."""
+    plan = policy(settings, provider)
+    if not in_window(at, plan.windows, plan.zone):  # nobody is contacted outside the windows
+        return DispatchReport(at, 0, 0, 0, 0)
     with open_warehouse(settings) as con:
-        plan = policy(settings, provider)
         state = fieldwork.case_states(con, at)
         actions = due(state, at, plan, fieldwork.manual_used(con, at, settings.zone))
         to_send = fieldwork.write_outbox(con, actions, provider.name, at)
         results: list[tuple[str, str, str | None, str | None, str | None, datetime]] = []
         counts = {"sent": 0, "failed": 0, "retry": 0}
         # the send-rate limit protects real networks; the simulated people need none
-        interval = (
-            1.0 / settings.messages_per_second if getattr(provider, "rate_limited", True) else 0.0
+        pacer = _Pacer(
+            settings.messages_per_second if getattr(provider, "rate_limited", True) else None
         )
-        next_slot = time.monotonic()
 
         def flush() -> None:
             fieldwork.mark_attempts(con, results)
@@ -158,16 +160,8 @@ def dispatch(settings: Settings, provider: Provider, at: datetime) -> DispatchRe
             for row in to_send.iter_rows(named=True):
                 attempt = row["attempt_id"]
                 try:
-                    # reconcile first: a crash may have left this attempt sent but unconfirmed
-                    receipt = provider.find(attempt)
-                    if receipt is None:
-                        if interval:
-                            wait = next_slot - time.monotonic()
-                            if wait > 0:
-                                time.sleep(wait)
-                            next_slot = max(next_slot, time.monotonic()) + interval
-                        receipt = provider.send(_request(row, at))
-                except TransientSendError as exc:
+                    receipt = _send(provider, _request(row, at), pacer, settings)
+                except TransientSendError as exc:  # still failing: the next run tries again
                     results.append((attempt, "retry", None, exc.code, exc.detail, at))
                 except PermanentSendError as exc:
                     results.append((attempt, "failed", None, exc.code, exc.detail, at))
@@ -178,6 +172,41 @@ def dispatch(settings: Settings, provider: Provider, at: datetime) -> DispatchRe
         finally:
             flush()  # what was sent is recorded even when the run stops on an error
         return DispatchReport(at, actions.height, counts["sent"], counts["failed"], counts["retry"])
+
+
+class _Pacer:
+    """Spaces sends so that no more than ``per_second`` start in any second."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self.next_slot = time.monotonic()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        delay = self.next_slot - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self.next_slot = max(self.next_slot, time.monotonic()) + self.interval
+
+
+def _send(
+    provider: Provider, request: ContactRequest, pacer: _Pacer, settings: Settings
+) -> SendReceipt:
+    """Reconcile, then send; transient errors are retried with doubling backoff, then raised."""
+    for tried in range(settings.send_retries + 1):
+        try:
+            # a crash or a lost response may have left this attempt sent but unconfirmed
+            receipt = provider.find(request.attempt_id)
+            if receipt is None:
+                pacer.wait()
+                receipt = provider.send(request)
+            return receipt
+        except TransientSendError:
+            if tried == settings.send_retries:
+                raise
+            time.sleep(settings.retry_backoff_seconds * 2**tried)
+    raise AssertionError("unreachable")
 
 
 def _request(row: dict[str, Any], at: datetime) -> ContactRequest:

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         description="Local times when people may be contacted (e.g. '09:00-12:00,14:00-20:00').",
     )
     messages_per_second: float = Field(10.0, gt=0, description="Send rate limit, never exceeded.")
+    send_retries: int = Field(
+        3, ge=0, description="Retries of a send after a transient error (429, 5xx, timeout)."
+    )
+    retry_backoff_seconds: float = Field(
+        0.5, ge=0, description="First backoff before a retry; doubles each time."
+    )
     manual_channel: Literal["worklist", "simulated"] = Field(
         "worklist", description="Who makes the evaluators' calls when Twilio is configured."
     )

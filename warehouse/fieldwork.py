@@ -67,12 +67,13 @@ def manual_used(con: duckdb.DuckDBPyConnection, at: datetime, zone: ZoneInfo) ->
 def write_outbox(
     con: duckdb.DuckDBPyConnection, actions: pl.DataFrame, provider: str, at: datetime
 ) -> pl.DataFrame:
-    """Commit ``pending`` outbox rows for the actions; returns the rows now to send.
+    """Commit ``pending`` outbox rows for the actions; returns every row now to send.
 
+    Those are the new rows and any left ``pending`` by a crash or marked ``retry``.
     Actions whose attempt already exists (a rerun at the same clock) are skipped.
     """
     if actions.is_empty():
-        return actions.with_columns(pl.lit(None, dtype=pl.String).alias("attempt_id"))
+        return pending_attempts(con)
     rows = actions.with_columns(
         attempt_id=pl.col("case_id") + ":" + pl.col("step").cast(pl.String),
         provider=pl.lit(provider),
