@@ -275,7 +275,7 @@ class _Doc(FPDF):
             for name, contacted, responded, rate, colour in fw["channels"]
         ]
         self._table(
-            [t["fw_channel"], t["fw_contacted"], t["fw_responded"], t["fw_rr"]],
+            [t["fw_channel"], t["fw_contacted"], t["fw_responded"], t["fw_ch_rr"]],
             rows,
             (40, 30, 30, 30),
             (False, True, True, True),
