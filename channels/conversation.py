@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from channels import base as B
 from channels.questionnaire import Item, Questionnaire
-from channels.replies import Reading
+from channels.replies import Reading, read
 
 _CONDITION = re.compile(r"^\s*(\w+)\s*(<=|>=|==|<|>)\s*(\d+)\s*$")
 
@@ -167,3 +167,32 @@ def step(q: Questionnaire, state: State, reading: Reading, *, said: str = "") ->
             records.append(Record(B.NO_ANSWER, f"{B.NO_ANSWER}:{item.key}", {"item": item.key}))
         return Turn(State(None, state.answers), tuple(records), (Prompt("thanks"),))
     return _advance(q, replace(state, tries=0), records)
+
+
+_SEPARATORS = re.compile(r"[\s,，、;；/]+")
+
+
+def step_many(q: Questionnaire, state: State, text: str) -> Turn | None:
+    """A reply that answers several closed items at once ("5 2 4", "5，没有，4"), or None.
+
+    Each part must read as an answer to the item it falls on, in order; parts
+    stop at a free-text item. Returns the combined turn (records of every part,
+    prompts of the last), or None when the reply is not such a list.
+    """
+    parts = [p for p in _SEPARATORS.split(text.strip()) if p]
+    if len(parts) < 2 or state.item is None:
+        return None
+    records: list[Record] = []
+    turn = Turn(state)
+    for part in parts:
+        if turn.state.item is None:
+            return None  # more parts than questions left: not a list of answers
+        item = q.item(turn.state.item)
+        if item.kind == "text":
+            return None
+        reading = read(part, item.kind)
+        if reading.outcome != "answer":
+            return None
+        turn = step(q, turn.state, reading, said=part)
+        records.extend(turn.records)
+    return Turn(turn.state, tuple(records), turn.prompts)

@@ -130,7 +130,12 @@ class _Receiver:
             answer = twiml.messaging_twiml([])
             turn = conversation.Turn(state)
         else:
-            turn = conversation.step(self.q, state, reading, said=body)
+            several = (
+                conversation.step_many(self.q, state, body)
+                if reading.outcome == "unreadable"
+                else None
+            )
+            turn = several or conversation.step(self.q, state, reading, said=body)
             silent = reading.outcome == "opt_out" and replies.is_twilio_keyword(body)
             texts = self._texts(turn.prompts, lang, context) if turn.prompts else ""
             answer = twiml.messaging_twiml([texts] if texts and not silent else [])

@@ -129,6 +129,20 @@ def test_sms_conversation_records_each_answer_and_asks_the_next(hooks: Hooks) ->
     assert len(hooks.events()) == len(kinds)
 
 
+def test_one_reply_may_answer_several_items(hooks: Hooks) -> None:
+    _open(hooks.landing, "C1:1")
+    assert hooks.sms("SMa", "5 2 4") == ["感谢您的评价！"]
+    answers = [(e.detail["item"], e.detail["value"]) for e in hooks.events() if e.kind == B.ANSWER]
+    assert answers == [("satisfaction", "5"), ("integrity", "no"), ("timeliness", "4")]
+    assert hooks.events()[-1].kind == B.COMPLETED
+    _open(hooks.landing, "C2:1", phone="+8613900000002")
+    # dissatisfied: the list stops at the free-text reason, which is then asked
+    assert "原因" in hooks.sms("SMb", "1，有，2", phone="+8613900000002")[0]
+    _open(hooks.landing, "C3:1", phone="+8613900000003")
+    # not a list of answers (too many parts): one polite re-prompt, nothing recorded
+    assert hooks.sms("SMc", "5 2 4 3", phone="+8613900000003")[0].startswith("抱歉")
+
+
 def test_a_repeated_delivery_is_recorded_once_and_answered_the_same(hooks: Hooks) -> None:
     _open(hooks.landing, "C1:1")
     first = hooks.sms("SMx", "5")
