@@ -192,7 +192,6 @@ def _params() -> dict[str, Any]:
 
 def run_engine(path: Path, p: dict[str, Any]) -> dict[str, Any]:
     """``day_frame`` + ``draw`` as ``flows.steps.draw_day`` runs them, without storing."""
-    import polars as pl
     import pyarrow  # noqa: F401  imported by DuckDB's .pl(); not timed, as in run_reference
 
     from sampling.selection import draw as draw_sample
@@ -207,15 +206,7 @@ def run_engine(path: Path, p: dict[str, Any]) -> dict[str, Any]:
         frame = design.day_frame(con, day, p["cooldown_days"], p["excluded"])
         framed = time.perf_counter()
         stored = design.stored_sample(con, day)
-        reasons = (
-            frame.filter(pl.col("reason").is_not_null())
-            .group_by(pl.col("reason").str.replace(r":.*", ""))
-            .len()
-        )
-        ineligible = dict(zip(reasons["reason"].to_list(), reasons["len"].to_list(), strict=True))
-        eligible = frame.filter(pl.col("reason").is_null()).with_columns(
-            stratum=pl.lit(day.isoformat() + "|") + pl.col("category")
-        )
+        eligible, ineligible = design.split_frame(frame, day)
         assert stored.is_empty()
         allocation, sample = draw_sample(
             eligible, total=p["total"], minimum=p["minimum"], method=p["method"], seed=p["seed"]

@@ -78,15 +78,7 @@ def draw_day(settings: Settings, day: date) -> DrawReport:
                 stored.ineligible,
             )
         frame = design.day_frame(con, day, settings.cooldown_days, settings.excluded_categories)
-        reasons = (
-            frame.filter(pl.col("reason").is_not_null())
-            .group_by(pl.col("reason").str.replace(r":.*", ""))
-            .len()
-        )
-        ineligible = dict(zip(reasons["reason"].to_list(), reasons["len"].to_list(), strict=True))
-        eligible = frame.filter(pl.col("reason").is_null()).with_columns(
-            stratum=pl.lit(day.isoformat() + "|") + pl.col("category")
-        )
+        eligible, ineligible = design.split_frame(frame, day)
         allocation, sample = draw_sample(
             eligible,
             total=settings.daily_total,

@@ -139,3 +139,18 @@ def store_sample(
             con.register("_part", part.to_arrow())
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _part")
             con.unregister("_part")
+
+
+def split_frame(frame: pl.DataFrame, day: date) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The eligible cases of ``day_frame`` with their ``stratum`` (date|category), and the
+    ineligible counts by reason (without the detail after ':')."""
+    reasons = (
+        frame.filter(pl.col("reason").is_not_null())
+        .group_by(pl.col("reason").str.replace(r":.*", ""))
+        .len()
+    )
+    ineligible = dict(zip(reasons["reason"].to_list(), reasons["len"].to_list(), strict=True))
+    eligible = frame.filter(pl.col("reason").is_null()).with_columns(
+        stratum=pl.lit(day.isoformat() + "|") + pl.col("category")
+    )
+    return eligible, ineligible
