@@ -18,11 +18,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from channels.landing import LandingStore
-from flows.steps import dispatch, draw_day, import_cases, open_warehouse
+from demo.twilio_emulator.loopback import run_in_thread
+from demo.twilio_emulator.server import Emulator
+from flows.contact import dispatch
+from flows.intake import draw_day, import_files
+from flows.wiring import make_provider, open_warehouse
 from minyi.settings import load_settings
-from minyi.wiring import make_provider
-from twilio_emulator.loopback import run_in_thread
-from twilio_emulator.server import Emulator
 from warehouse.loaders import load_units
 
 ACCOUNT, TOKEN = "AC" + "b" * 32, "bench-token"
@@ -55,15 +56,14 @@ def main() -> None:
             twilio_from_number="+15005550006",
             public_url="http://127.0.0.1:9",
             twilio_api_url=api_url,
-            manual_channel="simulated",
+            provider="twilio",
         )
-        with open_warehouse(settings) as con:
-            load_units(con, units)
-        import_cases(settings, [cases])
-        draw_day(settings, date(2026, 10, 12))
         stamps: list[float] = []
-        with LandingStore(settings.landing_path) as landing:
-            provider = make_provider(settings, landing)
+        with open_warehouse(settings) as con, LandingStore(settings.landing_path) as landing:
+            load_units(con, units)
+            import_files(con, settings, [cases])
+            draw_day(con, settings, date(2026, 10, 12), date(2026, 10, 13))
+            provider = make_provider(settings, landing, "real")
             send = provider.send
 
             def timed(request):  # type: ignore[no-untyped-def]
@@ -74,7 +74,7 @@ def main() -> None:
             provider.send = timed  # type: ignore[method-assign]
             at = datetime(2026, 10, 13, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
             started = time.monotonic()
-            report = dispatch(settings, provider, at)
+            report = dispatch(con, settings, provider, landing, at, at)
             elapsed = time.monotonic() - started
     window = max((sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps), default=0)
     print(f"sent {report.sent} messages in {elapsed:.2f} s")

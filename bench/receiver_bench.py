@@ -2,7 +2,7 @@
 
     uv run python -m bench.receiver_bench [--requests N] [--concurrency C] [--repeat-share R]
 
-Starts the receiver (``channels.receiver.create_app``) with uvicorn in a child
+Starts the receiver (``channels.twilio.receiver.create_app``) with uvicorn in a child
 process on a free 127.0.0.1 port, registers one SMS session per simulated
 person, then sends ``--requests`` webhook deliveries, each signed as Twilio
 signs (``X-Twilio-Signature`` over the public URL + sorted form):
@@ -41,7 +41,7 @@ OWN = "+15005550006"
 def _serve(sock: socket.socket, public: str, landing: str) -> None:
     import uvicorn
 
-    from channels.receiver import create_app
+    from channels.twilio.receiver import create_app
 
     app = create_app(auth_token=TOKEN, public_url=public, landing_path=Path(landing))
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none")

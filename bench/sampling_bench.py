@@ -13,7 +13,7 @@ contact history of ``--history`` earlier contacts: that many earlier cases sprea
 Then it times, R times each, alternating, each run in a fresh child process:
 
 * the engine: ``warehouse.design.day_frame`` + ``sampling.selection.draw`` exactly as
-  ``flows.steps.draw_day`` runs them (storing excluded), and
+  ``flows.intake.draw_day`` runs them (storing excluded), and
 * a reference: one hand-written DuckDB query with the same rules: first case per
   number (ranking only numbers seen twice), anti-joins on opt-outs, do-not-contact and
   numbers sampled in the cooldown (read, like the engine, from the cases completed in
@@ -191,7 +191,7 @@ def _params() -> dict[str, Any]:
 
 
 def run_engine(path: Path, p: dict[str, Any]) -> dict[str, Any]:
-    """``day_frame`` + ``draw`` as ``flows.steps.draw_day`` runs them, without storing."""
+    """``day_frame`` + ``draw`` as ``flows.intake.draw_day`` runs them, without storing."""
     import pyarrow  # noqa: F401  imported by DuckDB's .pl(); not timed, as in run_reference
 
     from sampling.selection import draw as draw_sample
@@ -202,7 +202,7 @@ def run_engine(path: Path, p: dict[str, Any]) -> dict[str, Any]:
     with connect(path) as con:
         started = time.perf_counter()
         day = p["day"]
-        # --- as in flows.steps.draw_day
+        # --- as in flows.intake.draw_day
         frame = design.day_frame(con, day, p["cooldown_days"], p["excluded"])
         framed = time.perf_counter()
         stored = design.stored_sample(con, day)

@@ -14,8 +14,10 @@ Each error keeps its facts as attributes and builds its own message.
 
 from __future__ import annotations
 
+from minyi.errors import Terminal
 
-class BulletinError(Exception):
+
+class BulletinError(Terminal):
     """Base of all bulletin rendering errors. Never transient."""
 
     transient: bool = False

@@ -10,38 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
-Channel = Literal["sms", "voice", "manual"]
-
-# Event kinds recorded in the landing store and the warehouse ``events`` table.
-SENT = "sent"
-DELIVERED = "delivered"
-UNDELIVERED = "undelivered"
-ANSWER = "answer"  # detail: {"item": ..., "value": ...}
-UNREADABLE = "unreadable"  # a reply that could not be parsed
-OPTED_OUT = "opted_out"
-REFUSED = "refused"
-BREAK_OFF = "break_off"
-NO_ANSWER = "no_answer"
-BUSY = "busy"
-WRONG_NUMBER = "wrong_number"
-INVALID_NUMBER = "invalid_number"
-COMPLETED = "completed"  # a call or a conversation ended normally
-EVENT_KINDS = (
-    SENT,
-    DELIVERED,
-    UNDELIVERED,
+from minyi.vocab import (  # noqa: F401  (re-exported: channels say B.SENT, B.ANSWER, …)
     ANSWER,
-    UNREADABLE,
+    APPOINTMENT,
+    BREAK_OFF,
+    BUSY,
+    COMPLETED,
+    DELIVERED,
+    EVENT_KINDS,
+    INVALID_NUMBER,
+    NO_ANSWER,
     OPTED_OUT,
     REFUSED,
-    BREAK_OFF,
-    NO_ANSWER,
-    BUSY,
+    SENT,
+    UNDELIVERED,
+    UNREADABLE,
     WRONG_NUMBER,
-    INVALID_NUMBER,
-    COMPLETED,
+    Channel,
 )
 
 
@@ -81,7 +68,13 @@ class InboundEvent:
 
 
 class Provider(Protocol):
-    """A way to reach people. Implementations are chosen in ``minyi.wiring`` only."""
+    """A way to reach people. Implementations are chosen in ``flows.wiring`` only.
+
+    Optional attributes: ``rate_limited`` (default True: sends are paced under
+    ``MINYI_MESSAGES_PER_SECOND``) and ``real_clock`` (default True: it reaches real
+    people now, so calling windows are checked against the wall clock, whatever
+    time a replay asks for).
+    """
 
     name: str
 

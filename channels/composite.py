@@ -18,6 +18,7 @@ class CompositeProvider:
         self.name = "+".join(p.name for p in providers)
         # the send-rate limit applies when any part reaches a real network
         self.rate_limited = any(getattr(p, "rate_limited", True) for p in providers)
+        self.real_clock = any(getattr(p, "real_clock", True) for p in providers)
 
     def channels(self) -> frozenset[str]:
         return frozenset(self._by_channel)

@@ -8,12 +8,14 @@ ChannelError
 
 from __future__ import annotations
 
+from minyi.errors import MinyiError, Terminal, Transient
 
-class ChannelError(Exception):
+
+class ChannelError(MinyiError):
     """Base of every channel error."""
 
 
-class TransientSendError(ChannelError):
+class TransientSendError(ChannelError, Transient):
     def __init__(self, provider: str, code: str, detail: str) -> None:
         self.provider = provider
         self.code = code
@@ -21,7 +23,7 @@ class TransientSendError(ChannelError):
         super().__init__(f"{provider}: transient error {code}: {detail}")
 
 
-class PermanentSendError(ChannelError):
+class PermanentSendError(ChannelError, Terminal):
     def __init__(self, provider: str, code: str, detail: str, outcome: str) -> None:
         self.provider = provider
         self.code = code

@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS inbound (
 );
 CREATE INDEX IF NOT EXISTS inbound_unloaded ON inbound(loaded_at, occurred_at);
 CREATE INDEX IF NOT EXISTS inbound_attempt ON inbound(attempt_id);
+CREATE TABLE IF NOT EXISTS twilio_opt_outs (
+    phone TEXT PRIMARY KEY,
+    opted_out_at TEXT NOT NULL,
+    source TEXT NOT NULL
+);
 """
 
 
@@ -142,6 +147,11 @@ class LandingStore(WalStore):
             (attempt_id,),
         ).fetchone()
         return None if row is None else str(row[0])
+
+    def is_opted_out(self, phone: str) -> bool:
+        """True when a provider recorded an opt-out of ``phone`` (not yet in the warehouse, maybe)."""
+        row = self._con.execute("SELECT 1 FROM twilio_opt_outs WHERE phone = ?", (phone,))
+        return row.fetchone() is not None
 
     def count(self) -> int:
         return int(self._con.execute("SELECT count(*) FROM inbound").fetchone()[0])

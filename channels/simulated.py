@@ -76,6 +76,7 @@ class SimulatedProvider:
     recorded_sid: Callable[[str], str | None] = lambda attempt_id: None
     name: str = "simulated"
     rate_limited: bool = False  # no network to protect
+    real_clock: bool = False  # its people live at the dispatcher's clock
     _sent: dict[str, SendReceipt] = field(default_factory=dict)
     _count: int = 0
 

@@ -1,22 +1,77 @@
-"""One typed settings object, loaded at the edge (the CLI) and passed down.
+"""One typed settings object, loaded at the edge (the CLI, a flow run) and passed down.
 
 Every setting has a default, an environment variable (``MINYI_<NAME>``, or the
-Twilio names of CONTRACT.md) and help text; ``minyi settings`` prints them all.
-Pure modules never read the environment: they receive values from here.
+provider names of CONTRACT.md) and help text; the README lists them all (a
+test checks that). Values come, first match wins, from explicit arguments, the
+environment, then the home's own file ``<home>/minyi.env`` (``KEY=value``
+lines), so that scheduled runs, the CLI and the staff web of one home agree.
+
+Secrets are ``SecretStr``: they print as ``**********``, never reach a log
+line, and flows never receive them as parameters (flows take the home and load
+the settings themselves). A malformed value is refused with the name of the
+setting and the form it expects (:class:`minyi.errors.SettingsError`).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import time
 from pathlib import Path
-from typing import Literal
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "xxx", "test"})
+from minyi.errors import SettingsError
+
+ENV_FILE = "minyi.env"
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "xxx", "test", "password", "placeholder", "todo"}
+)
+WINDOWS_FORM = "'09:00-12:00,14:00-20:00' (start-end, local time, comma-separated)"
+Provider = Literal["twilio", "aliyun", "manual", "simulated"]
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.replace("，", ",").split(",") if part.strip())
+    return value
+
+
+def parse_windows(value: object) -> tuple[tuple[time, time], ...]:
+    """``'09:00-12:00,14:00-20:00'`` (or pairs of times) → sorted windows; refuses bad ones."""
+    if isinstance(value, str):
+        pairs: list[tuple[object, object]] = []
+        for part in value.replace("，", ",").split(","):
+            if not part.strip():
+                continue
+            start_text, sep, end_text = part.strip().partition("-")
+            if not sep:
+                raise ValueError(f"{part.strip()!r} has no '-' between start and end")
+            pairs.append((start_text.strip(), end_text.strip()))
+    elif isinstance(value, list | tuple):
+        pairs = [tuple(p) for p in value]  # type: ignore[misc]
+    else:
+        raise ValueError(f"{value!r} is not a list of windows")
+    windows = []
+    for start, end in pairs:
+        try:
+            a = start if isinstance(start, time) else time.fromisoformat(str(start))
+            b = end if isinstance(end, time) else time.fromisoformat(str(end))
+        except ValueError:
+            raise ValueError(f"{start}-{end} is not two times like 09:00-12:00") from None
+        if not a < b:
+            raise ValueError(f"{a:%H:%M}-{b:%H:%M} is empty or reversed")
+        windows.append((a, b))
+    if not windows:
+        raise ValueError("no calling window given: nobody could ever be contacted")
+    windows.sort()
+    for (_, end1), (start2, _) in itertools.pairwise(windows):
+        if start2 < end1:
+            raise ValueError("calling windows overlap")
+    return tuple(windows)
 
 
 class Settings(BaseSettings):
@@ -31,11 +86,16 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(
         "Asia/Shanghai",
-        description="Zone for timestamps without an offset and for calling windows.",
+        description="Zone for timestamps without an offset, calling windows and schedules.",
     )
     district_name: str = Field("示范区", description="District name printed on the bulletin.")
     env: Literal["development", "production"] = Field(
-        "development", description="'production' refuses placeholder secrets."
+        "development", description="'production' refuses placeholder and weak secrets."
+    )
+    provider: Provider | None = Field(
+        None,
+        description="Who contacts people: twilio, aliyun, manual (evaluators only) or "
+        "simulated (only in a home made by `minyi demo`). Unset: dispatch refuses to run.",
     )
 
     # --- sampling (METHODS.md "Frame and eligibility", "Strata and allocation")
@@ -47,8 +107,8 @@ class Settings(BaseSettings):
     cooldown_days: int = Field(
         30, ge=0, description="A number contacted within this many days is not eligible."
     )
-    excluded_categories: tuple[str, ...] = Field(
-        (), description="Sensitive categories never sampled (comma-separated in the environment)."
+    excluded_categories: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Sensitive categories never sampled (comma-separated)."
     )
     sample_seed: int = Field(20260101, description="Seed of the permanent random numbers.")
 
@@ -59,13 +119,13 @@ class Settings(BaseSettings):
     voice_wait_hours: float = Field(
         24.0, gt=0, description="Wait after the IVR call before the evaluators' worklist."
     )
-    evaluators: int = Field(8, ge=0, description="Evaluators making manual calls.")
+    evaluators: int = Field(8, ge=1, description="Evaluators making manual calls.")
     calls_per_evaluator: int = Field(
         40, ge=0, description="Manual calls one evaluator completes per day."
     )
-    calling_windows: tuple[tuple[time, time], ...] = Field(
+    calling_windows: Annotated[tuple[tuple[time, time], ...], NoDecode] = Field(
         ((time(9), time(12)), (time(14), time(20))),
-        description="Local times when people may be contacted (e.g. '09:00-12:00,14:00-20:00').",
+        description=f"Local times when people may be contacted, {WINDOWS_FORM}.",
     )
     messages_per_second: float = Field(10.0, gt=0, description="Send rate limit, never exceeded.")
     send_retries: int = Field(
@@ -74,15 +134,13 @@ class Settings(BaseSettings):
     retry_backoff_seconds: float = Field(
         0.5, ge=0, description="First backoff before a retry; doubles each time."
     )
-    manual_channel: Literal["worklist", "simulated"] = Field(
-        "worklist", description="Who makes the evaluators' calls when Twilio is configured."
-    )
-    hash_key: str = Field(
-        "minyi-development-key",
-        description="Key of the phone hash in the published copy; set a secret in production.",
+    hash_key: SecretStr | None = Field(
+        None,
+        description="Key of the phone hash in the published copy; generated into "
+        "<home>/secrets/ at first use when not given.",
     )
 
-    # --- estimation (METHODS.md "Estimates", "Fair comparison")
+    # --- estimation (METHODS.md "Estimates", "Judging performance")
     satisfied_min_level: int = Field(
         3, ge=1, le=5, description="Satisfied = level >= this (3 = 基本满意)."
     )
@@ -92,59 +150,109 @@ class Settings(BaseSettings):
     min_cell: int = Field(
         5, ge=1, description="Unit-facing cells with fewer respondents show counts only (背对背)."
     )
-    top_n: int = Field(
-        10, ge=0, description="How many best reportable units are marked top (十佳)."
-    )
+    top_n: int = Field(10, ge=0, description="Units honoured as 十佳 per peer group at most.")
     funnel_level: float = Field(0.998, gt=0.5, lt=1, description="Funnel-plot control limit.")
 
-    # --- Twilio (CONTRACT.md; unprefixed names)
-    twilio_account_sid: str | None = Field(None, validation_alias="TWILIO_ACCOUNT_SID")
-    twilio_auth_token: str | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
-    twilio_from_number: str | None = Field(None, validation_alias="TWILIO_FROM_NUMBER")
-    twilio_messaging_service_sid: str | None = Field(
-        None, validation_alias="TWILIO_MESSAGING_SERVICE_SID"
+    # --- operating: schedules (in MINYI_TIMEZONE), notifications, Prefect
+    day_at: time = Field(
+        time(6, 30), description="When the scheduled day run draws yesterday (local time)."
     )
-    public_url: str | None = Field(None, validation_alias="MINYI_PUBLIC_URL")
-    twilio_api_url: str | None = Field(None, validation_alias="MINYI_TWILIO_API_URL")
+    dispatch_every_minutes: int = Field(
+        10, ge=1, le=60, description="Minutes between scheduled dispatch runs in calling windows."
+    )
+    month_close_working_day: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="The month closes on this working day of the next month (fieldwork cut-off).",
+    )
+    month_at: time = Field(time(8, 0), description="When the scheduled month run starts.")
+    work_pool: str = Field("minyi", description="Prefect work pool of the scheduled runs.")
+    district_id: str | None = Field(
+        None,
+        description="This home's name in Prefect (deployments, work queue); default: the "
+        "home folder's name.",
+    )
+    warehouse_wait_seconds: float = Field(
+        300.0, ge=0, description="How long a run waits for another run to free the warehouse."
+    )
+    notify_email_to: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Addresses told when a run fails or is missing (comma-separated)."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for notifications.")
+    smtp_port: int = Field(465, description="SMTP port (465 = SSL, 587 = STARTTLS, 25 = plain).")
+    smtp_security: Literal["ssl", "starttls", "none"] = Field("ssl", description="SMTP security.")
+    smtp_user: str | None = Field(None, description="SMTP user name.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_from: str | None = Field(None, description="Sender address of notifications.")
+    notify_webhook_url: SecretStr | None = Field(
+        None, description="钉钉/企业微信 group robot webhook URL (holds its access token)."
+    )
+    notify_webhook_secret: SecretStr | None = Field(
+        None, description="钉钉 robot signing secret (加签), when the robot uses one."
+    )
 
-    @field_validator("excluded_categories", mode="before")
+    # --- Twilio (CONTRACT.md; unprefixed names)
+    twilio_account_sid: str | None = Field(
+        None, validation_alias="TWILIO_ACCOUNT_SID", description="Twilio account SID."
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        None, validation_alias="TWILIO_AUTH_TOKEN", description="Twilio auth token."
+    )
+    twilio_from_number: str | None = Field(
+        None, validation_alias="TWILIO_FROM_NUMBER", description="Twilio sender number."
+    )
+    twilio_messaging_service_sid: str | None = Field(
+        None,
+        validation_alias="TWILIO_MESSAGING_SERVICE_SID",
+        description="Twilio messaging service (instead of a sender number).",
+    )
+    public_url: str | None = Field(
+        None,
+        validation_alias="MINYI_PUBLIC_URL",
+        description="Base URL providers call back (the public listener behind its proxy).",
+    )
+    twilio_api_url: str | None = Field(
+        None,
+        validation_alias="MINYI_TWILIO_API_URL",
+        description="Replaces Twilio's REST base URL (tests, the emulator).",
+    )
+
+    @field_validator("excluded_categories", "notify_email_to", mode="before")
     @classmethod
-    def _split_categories(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+    def _split(cls, value: object) -> object:
+        return _split_list(value)
 
     @field_validator("calling_windows", mode="before")
     @classmethod
     def _parse_windows(cls, value: object) -> object:
-        if isinstance(value, str):
-            windows = []
-            for part in value.split(","):
-                start, _, end = part.strip().partition("-")
-                windows.append((time.fromisoformat(start), time.fromisoformat(end)))
-            return tuple(windows)
-        return value
+        return parse_windows(value)
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
     @model_validator(mode="after")
-    def _no_placeholder_secrets(self) -> Settings:
-        if self.env == "production" and self.hash_key in {
-            "minyi-development-key",
-            *PLACEHOLDER_SECRETS,
-        }:
-            raise ValueError("MINYI_HASH_KEY is the development default; set a secret key")
-        token = self.twilio_auth_token
-        if (
-            self.env == "production"
-            and token is not None
-            and token.strip().lower() in PLACEHOLDER_SECRETS
+    def _no_weak_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        for name, value, minimum in (
+            ("MINYI_HASH_KEY", self.hash_key, 16),
+            ("TWILIO_AUTH_TOKEN", self.twilio_auth_token, 16),
+            ("MINYI_SMTP_PASSWORD", self.smtp_password, 1),
         ):
-            raise ValueError("TWILIO_AUTH_TOKEN is a placeholder; set the real token")
+            if value is None:
+                continue
+            secret = value.get_secret_value().strip()
+            if secret.lower() in PLACEHOLDER_SECRETS or "development" in secret.lower():
+                raise ValueError(f"{name} is a placeholder; set the real secret")
+            if len(secret) < minimum:
+                raise ValueError(f"{name} is too short for production (at least {minimum})")
         return self
 
     @property
@@ -164,16 +272,81 @@ class Settings(BaseSettings):
         return self.home / "landing.sqlite"
 
     @property
+    def inbox(self) -> Path:
+        """Where the case system drops its exports for ``minyi day``."""
+        return self.home / "inbox" / "cases"
+
+    @property
+    def district(self) -> str:
+        """The home's name in Prefect: deployments ``minyi-day/<district>``, work queue."""
+        return self.district_id or self.home.resolve().name
+
+    @property
     def twilio_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
 
-def load_settings(home: Path | str | None = None, **overrides: object) -> Settings:
-    """Settings from the environment, with explicit values winning.
+def env_name(field: str) -> str:
+    """The environment variable of a settings field."""
+    info = Settings.model_fields.get(field)
+    alias = getattr(info, "validation_alias", None) if info else None
+    return alias if isinstance(alias, str) else f"MINYI_{field.upper()}"
 
-    The home is ``--home``, else ``$MINYI_HOME``, else ``./minyi-home``.
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    name = str(loc[0]) if loc else "?"
+    for field, info in Settings.model_fields.items():
+        if name in (field, info.validation_alias):
+            return field
+    return name
+
+
+def load_settings(home: Path | str | None = None, **overrides: object) -> Settings:
+    """Settings from the environment and ``<home>/minyi.env``, explicit values winning.
+
+    The home is ``--home``, else ``$MINYI_HOME``, else ``./minyi-home``. Raises
+    :class:`SettingsError` naming the first bad setting and the form it expects.
     """
     if home is None:
         home = os.environ.get("MINYI_HOME") or "minyi-home"
+    home = Path(home)
     values = {key: val for key, val in overrides.items() if val is not None}
-    return Settings(home=Path(home), **values)  # type: ignore[arg-type]
+    env_file = home / ENV_FILE
+    try:
+        return Settings(
+            home=home,
+            _env_file=env_file if env_file.is_file() else None,  # type: ignore[call-arg]
+            **values,  # type: ignore[arg-type]
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = _field_of(tuple(first.get("loc", ())))
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        given = first.get("input")
+        shown = "" if isinstance(given, dict) or field in _SECRET_FIELDS else f" (given {given!r})"
+        expected = WINDOWS_FORM if field == "calling_windows" else _expected(field)
+        raise SettingsError(env_name(field), message + shown, expected) from None
+
+
+_SECRET_FIELDS = frozenset(
+    name
+    for name, info in Settings.model_fields.items()
+    if "SecretStr" in str(info.annotation)
+)
+
+
+def _expected(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    if info is None:
+        return ""
+    annotation = str(info.annotation)
+    if "Literal" in annotation:
+        return "one of " + annotation.split("Literal[", 1)[1].split("]", 1)[0]
+    if "tuple[str" in annotation:
+        return "a comma-separated list"
+    if "time" in annotation:
+        return "a local time like 06:30"
+    for kind in ("int", "float", "bool"):
+        if annotation.startswith(f"<class '{kind}'>"):
+            return {"int": "a whole number", "float": "a number", "bool": "true or false"}[kind]
+    return ""

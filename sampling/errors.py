@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from minyi.errors import Terminal
+
 
 def _preview(values: Sequence[Any], limit: int = 5) -> str:
     shown = ", ".join(repr(v) for v in values[:limit])
@@ -30,7 +32,7 @@ def _preview(values: Sequence[Any], limit: int = 5) -> str:
     return f"{shown}, … (+{more} more)" if more > 0 else shown
 
 
-class SamplingError(Exception):
+class SamplingError(Terminal):
     """Base of every sampling-design error (all terminal: do not retry)."""
 
 

@@ -13,6 +13,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+# no test may start a temporary Prefect server: flows run against the session's server
+os.environ["PREFECT_SERVER_ALLOW_EPHEMERAL_MODE"] = "false"
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +33,22 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real ``prefect server`` process for the test session, started the way minyi starts
+    a home's persistent server (``flows.runtime``); every flow and CLI run talks to it."""
+    from flows.runtime import ensure_local_server, stop_local_server
 
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
+    home = tmp_path_factory.mktemp("prefect-home")
+    previous = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_HOME")}
+    os.environ["PREFECT_HOME"] = str(home / ".prefect")
+    url = ensure_local_server(home)
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield url
+    finally:
+        stop_local_server(home)
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from minyi.cli import main
+from app.cli import main
 from minyi.settings import Settings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -28,17 +28,20 @@ def test_validate_needs_a_scope_usage_error_exits_2(
     assert "Traceback" not in err
 
 
-def test_serve_app_answers_health_and_worklist(home: Path) -> None:
+def test_public_listener_serves_webhooks_only_and_staff_web_apart(home: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from minyi.server import build_app
+    from app.server import build_public_app, build_staff_app
     from minyi.settings import load_settings
 
-    client = TestClient(build_app(load_settings(home)))
-    assert client.get("/healthz").json() == {"status": "ok"}
-    assert "人工访评工作清单" in client.get("/worklist/").text
-    # without Twilio settings there is no webhook route to abuse
-    assert client.post("/twilio/sms", data={"Body": "5"}).status_code == 404
+    settings = load_settings(home)
+    public = TestClient(build_public_app(settings))  # type: ignore[arg-type]
+    assert public.get("/healthz").json() == {"status": "ok"}
+    # without a provider there is no webhook route to abuse, and no staff page here
+    assert public.post("/twilio/sms", data={"Body": "5"}).status_code == 404
+    assert public.get("/worklist/").status_code == 404
+    staff = TestClient(build_staff_app(settings))
+    assert "人工访评工作清单" in staff.get("/worklist/").text
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str], home: Path) -> None:
@@ -55,7 +58,7 @@ def test_failure_exits_1_with_one_line(capsys: pytest.CaptureFixture[str], home:
 
 
 def test_load_units_cases_and_sample(
-    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path, prefect_api: str
 ) -> None:
     units = tmp_path / "units.csv"
     units.write_text(

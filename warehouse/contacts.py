@@ -42,3 +42,13 @@ def add_opt_outs(
         [(p, channel, at) for p in valid],
     )
     return int(con.sql("SELECT count(*) FROM opt_outs").fetchall()[0][0] - before)
+
+
+def is_blocked(con: duckdb.DuckDBPyConnection, phone_e164: str) -> bool:
+    """True when the number opted out or is on the do-not-contact list, as of now."""
+    rows = con.sql(
+        "SELECT EXISTS (SELECT 1 FROM opt_outs WHERE phone_e164 = $p) "
+        "OR EXISTS (SELECT 1 FROM do_not_contact WHERE phone_e164 = $p)",
+        params={"p": phone_e164},
+    ).fetchall()
+    return bool(rows and rows[0][0])

@@ -5,7 +5,7 @@ contact history; the draw itself is ``sampling.selection`` (pure). Every
 ineligible case is kept with its first reason, in this order:
 
 no_mobile:<status> · excluded_category · opted_out · do_not_contact ·
-cooldown · repeat_same_day
+cooldown · repeat_same_day · late (arrived after its day was drawn)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from warehouse import draws
 from warehouse.db import transaction
 
 REASONS = (
@@ -24,6 +25,7 @@ REASONS = (
     "do_not_contact",
     "cooldown",
     "repeat_same_day",
+    "late",  # completed on a day already drawn (warehouse.draws)
 )
 
 
@@ -105,12 +107,15 @@ def store_sample(
     frame: pl.DataFrame,
     allocation: pl.DataFrame,
     sample: pl.DataFrame,
+    *,
     method: str,
     total: int,
-    minimum: int,
+    minimum_asked: int,
+    minimum_used: int,
     seed: int,
 ) -> None:
-    """Store the ineligible reasons, the allocation table and the sample of ``day`` in one transaction."""
+    """Store the ineligible reasons, the allocation, the sample and the draw log of ``day``,
+    in one transaction (a day is drawn whole or not at all)."""
     ineligible = frame.filter(pl.col("reason").is_not_null()).select(
         pl.lit(day).alias("sample_date"), "case_id", "reason"
     )
@@ -122,7 +127,7 @@ def store_sample(
         "stratum_sample",
         pl.lit(method).alias("method"),
         pl.lit(total).alias("total"),
-        pl.lit(minimum).alias("minimum"),
+        pl.lit(minimum_used).alias("minimum"),
         pl.lit(seed).alias("seed"),
     )
     rows = sample.select(
@@ -135,10 +140,23 @@ def store_sample(
         pl.lit(seed).cast(pl.Int64).alias("seed"),
     )
     with transaction(con):
+        draws.reopen_empty_day(con, day)
         for name, part in (("ineligible", ineligible), ("allocations", alloc), ("samples", rows)):
             con.register("_part", part.to_arrow())
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _part")
             con.unregister("_part")
+        draws.record_draw(
+            con,
+            day,
+            cases=frame.height,
+            eligible=frame.height - ineligible.height,
+            sampled=rows.height,
+            strata=alloc.height,
+            total=total,
+            minimum_asked=minimum_asked,
+            minimum_used=minimum_used,
+            seed=seed,
+        )
 
 
 def split_frame(frame: pl.DataFrame, day: date) -> tuple[pl.DataFrame, dict[str, int]]:

@@ -1,11 +1,21 @@
-"""Reading back a stored draw: what the day's frame looked like when it was drawn."""
+"""The draw log: which days are closed, what each draw found, late cases.
+
+A day is **closed** once it has been drawn with at least one eligible case
+(``day_draws`` row with ``eligible > 0``): its sample never changes again, and a
+case completed on it that arrives later is counted ineligible with reason
+``late``. A day drawn with no eligible case (say its export had not arrived) is
+not closed: when cases arrive it is drawn again.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import duckdb
+
+LATE = "late"
 
 
 @dataclass(frozen=True)
@@ -14,32 +24,101 @@ class StoredDraw:
     eligible: int  # Σ N_h at draw time
     sampled: int
     strata: int
+    minimum_asked: int
+    minimum_used: int
     ineligible: dict[str, int]  # by reason, without the detail after ':'
 
 
 def stored_draw(con: duckdb.DuckDBPyConnection, day: date) -> StoredDraw | None:
     """The draw of ``day`` as stored, or None when the day has not been drawn."""
-    alloc = con.sql(
-        "SELECT count(*), coalesce(sum(stratum_population), 0), coalesce(sum(stratum_sample), 0) "
-        "FROM allocations WHERE sample_date = $d",
+    rows = con.sql(
+        "SELECT cases, eligible, sampled, strata, minimum_asked, minimum_used "
+        "FROM day_draws WHERE sample_date = $d",
         params={"d": day},
-    ).fetchall()[0]
-    drawn = con.sql(
-        "SELECT count(*) FROM samples WHERE sample_date = $d", params={"d": day}
-    ).fetchall()[0][0]
-    if alloc[0] == 0 and drawn == 0:
+    ).fetchall()
+    if not rows:
         return None
+    cases, eligible, sampled, strata, asked, used = (int(v) for v in rows[0])
     reasons = con.sql(
         "SELECT regexp_replace(reason, ':.*', '') AS r, count(*) FROM ineligible "
         "WHERE sample_date = $d GROUP BY r ORDER BY r",
         params={"d": day},
     ).fetchall()
-    ineligible = {str(r): int(n) for r, n in reasons}
-    eligible = int(alloc[1])
     return StoredDraw(
-        cases=eligible + sum(ineligible.values()),
-        eligible=eligible,
-        sampled=int(drawn),
-        strata=int(alloc[0]),
-        ineligible=ineligible,
+        cases, eligible, sampled, strata, asked, used, {str(r): int(n) for r, n in reasons}
     )
+
+
+def is_closed(con: duckdb.DuckDBPyConnection, day: date) -> bool:
+    rows = con.sql(
+        "SELECT eligible > 0 FROM day_draws WHERE sample_date = $d", params={"d": day}
+    ).fetchall()
+    return bool(rows and rows[0][0])
+
+
+def closed_days(con: duckdb.DuckDBPyConnection, days: Iterable[date]) -> set[date]:
+    """Which of ``days`` are closed."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return set()
+    rows = con.sql(
+        "SELECT sample_date FROM day_draws WHERE eligible > 0 AND list_contains($days, sample_date)",
+        params={"days": wanted},
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def reopen_empty_day(con: duckdb.DuckDBPyConnection, day: date) -> None:
+    """Forget a draw that found no eligible case, so that the day can be drawn again."""
+    con.execute("DELETE FROM ineligible WHERE sample_date = $d", {"d": day})
+    con.execute("DELETE FROM day_draws WHERE sample_date = $d AND eligible = 0", {"d": day})
+
+
+def record_draw(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    *,
+    cases: int,
+    eligible: int,
+    sampled: int,
+    strata: int,
+    total: int,
+    minimum_asked: int,
+    minimum_used: int,
+    seed: int,
+) -> None:
+    """Log the draw of ``day`` (inside the caller's transaction that stores the sample)."""
+    con.execute(
+        "INSERT INTO day_draws VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            day,
+            datetime.now(UTC),
+            cases,
+            eligible,
+            sampled,
+            strata,
+            total,
+            minimum_asked,
+            minimum_used,
+            seed,
+        ],
+    )
+
+
+def mark_late(con: duckdb.DuckDBPyConnection) -> dict[date, int]:
+    """Count cases loaded after their day was closed as ineligible ``late``.
+
+    Idempotent: returns the counts by day of the cases newly marked by this call.
+    """
+    rows = con.sql(
+        "INSERT INTO ineligible (sample_date, case_id, reason) "
+        "SELECT c.service_date, c.case_id, $late FROM cases c "
+        "JOIN day_draws d ON d.sample_date = c.service_date AND d.eligible > 0 "
+        "WHERE c.loaded_at > d.drawn_at "
+        "ON CONFLICT DO NOTHING RETURNING sample_date",
+        params={"late": LATE},
+    ).fetchall()
+    counts: dict[date, int] = {}
+    for (day,) in rows:
+        counts[day] = counts.get(day, 0) + 1
+    return counts

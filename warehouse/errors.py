@@ -9,12 +9,14 @@ WarehouseError
 
 from __future__ import annotations
 
+from minyi.errors import MinyiError, Terminal, Transient
 
-class WarehouseError(Exception):
+
+class WarehouseError(MinyiError):
     """Base of every warehouse error."""
 
 
-class SchemaError(WarehouseError):
+class SchemaError(WarehouseError, Terminal):
     def __init__(self, found: int, supported: int) -> None:
         self.found = found
         self.supported = supported
@@ -24,14 +26,14 @@ class SchemaError(WarehouseError):
         )
 
 
-class InputFileError(WarehouseError):
+class InputFileError(WarehouseError, Terminal):
     def __init__(self, path: str, problem: str) -> None:
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}; nothing was loaded")
 
 
-class WarehouseBusy(WarehouseError):
+class WarehouseBusy(WarehouseError, Transient):
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
         super().__init__(

@@ -15,12 +15,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
+from minyi.vocab import CLOSING_KINDS, DISSATISFIED_MAX
 from warehouse.db import transaction
-
-# Event kinds after which a case is never contacted again.
-CLOSING_KINDS = ("opted_out", "refused", "break_off", "wrong_number", "invalid_number")
-# Answer values: satisfaction 0 = 不了解/说不清, 1..5 = levels.
-DISSATISFIED_MAX = 2
 
 
 def case_states(con: duckdb.DuckDBPyConnection, at: datetime) -> pl.DataFrame:
@@ -109,15 +105,32 @@ def mark_attempts(
     con: duckdb.DuckDBPyConnection,
     results: Sequence[tuple[str, str, str | None, str | None, str | None, datetime]],
 ) -> None:
-    """Record send outcomes: (attempt_id, status, provider_sid, error_code, error_message, at)."""
+    """Record send outcomes in one statement per batch:
+    (attempt_id, status, provider_sid, error_code, error_message, at)."""
     if not results:
         return
-    con.executemany(
-        "UPDATE outbox SET status = ?2, provider_sid = ?3, error_code = ?4, error_message = ?5, "
-        "sent_at = CASE WHEN ?2 IN ('sent', 'failed') THEN ?6 ELSE sent_at END "
-        "WHERE attempt_id = ?1",
+    frame = pl.DataFrame(
         [list(r) for r in results],
+        schema={
+            "attempt_id": pl.String,
+            "status": pl.String,
+            "provider_sid": pl.String,
+            "error_code": pl.String,
+            "error_message": pl.String,
+            "at": pl.Datetime("us", "UTC"),
+        },
+        orient="row",
     )
+    con.register("_outcomes", frame.to_arrow())
+    try:
+        con.execute(
+            "UPDATE outbox SET status = r.status, provider_sid = r.provider_sid, "
+            "error_code = r.error_code, error_message = r.error_message, "
+            "sent_at = CASE WHEN r.status IN ('sent', 'failed') THEN r.at ELSE outbox.sent_at END "
+            "FROM _outcomes r WHERE outbox.attempt_id = r.attempt_id"
+        )
+    finally:
+        con.unregister("_outcomes")
 
 
 @dataclass(frozen=True)

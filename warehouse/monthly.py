@@ -86,19 +86,23 @@ def store_dispositions(con: duckdb.DuckDBPyConnection, month: str, frame: pl.Dat
     )
 
 
-def sampled_for_weighting(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
-    """Sampled cases of the month with design weight, weighting class (category) and response."""
+def sampled_for_weighting(
+    con: duckdb.DuckDBPyConnection, month: str, cutoff: datetime
+) -> pl.DataFrame:
+    """Sampled cases of the month with design weight, weighting class (category) and response
+    (an answer by the month's cut-off)."""
     first, nxt = month_bounds(month)
     return con.sql(
         """
         SELECT s.case_id, s.design_weight, c.category AS weight_class, c.unit_id,
                EXISTS (SELECT 1 FROM answers a WHERE a.case_id = s.case_id
-                       AND a.item = 'satisfaction' AND a.value IN ('1','2','3','4','5')) AS responded
+                       AND a.item = 'satisfaction' AND a.value IN ('1','2','3','4','5')
+                       AND a.answered_at <= $cutoff) AS responded
         FROM samples s JOIN cases c USING (case_id)
         WHERE s.sample_date >= $first AND s.sample_date < $next
         ORDER BY s.case_id
         """,
-        params={"first": first, "next": nxt},
+        params={"first": first, "next": nxt, "cutoff": cutoff},
     ).pl()
 
 
@@ -109,13 +113,29 @@ def store_weights(con: duckdb.DuckDBPyConnection, month: str, weights: pl.DataFr
     _replace(con, "response_weights", "month = $month", {"month": month}, rows)
 
 
-def responses(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
+def responses(con: duckdb.DuckDBPyConnection, month: str, cutoff: datetime) -> pl.DataFrame:
+    """The month's respondents: answers given by the cut-off (a later answer is kept as data
+    but never changes a closed month)."""
     first, nxt = month_bounds(month)
     return con.sql(
         "SELECT * FROM v_responses WHERE sample_date >= $first AND sample_date < $next "
-        "ORDER BY case_id",
-        params={"first": first, "next": nxt},
+        "AND answered_at <= $cutoff ORDER BY case_id",
+        params={"first": first, "next": nxt, "cutoff": cutoff},
     ).pl()
+
+
+def cutoff_of(con: duckdb.DuckDBPyConnection, month: str) -> datetime | None:
+    """The cut-off a month was closed at, or None when it was not closed yet."""
+    rows = con.sql(
+        "SELECT cutoff FROM month_closes WHERE month = $m", params={"m": month}
+    ).fetchall()
+    return None if not rows else rows[0][0]
+
+
+def record_close(con: duckdb.DuckDBPyConnection, month: str, cutoff: datetime) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO month_closes VALUES (?, ?, current_timestamp)", [month, cutoff]
+    )
 
 
 def dispositions(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
@@ -151,7 +171,9 @@ def store_unit_month(
     )
 
 
-def fieldwork_counts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, int]:
+def fieldwork_counts(
+    con: duckdb.DuckDBPyConnection, month: str, cutoff: datetime
+) -> dict[str, int]:
     first, nxt = month_bounds(month)
     row = con.sql(
         """
@@ -159,7 +181,8 @@ def fieldwork_counts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, in
                (SELECT count(*) FROM cases c WHERE service_date >= $first AND service_date < $next
                   AND NOT EXISTS (SELECT 1 FROM ineligible i WHERE i.case_id = c.case_id)),
                (SELECT count(*) FROM samples WHERE sample_date >= $first AND sample_date < $next),
-               (SELECT count(*) FROM v_responses WHERE sample_date >= $first AND sample_date < $next),
+               (SELECT count(*) FROM v_responses WHERE sample_date >= $first AND sample_date < $next
+                  AND answered_at <= $cutoff),
                (SELECT count(*) FROM followups f JOIN samples s USING (case_id)
                   WHERE f.reason = 'integrity' AND s.sample_date >= $first AND s.sample_date < $next),
                (SELECT count(DISTINCT f.unit_id) FROM followups f JOIN samples s USING (case_id)
@@ -167,7 +190,7 @@ def fieldwork_counts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, in
                (SELECT count(*) FROM followups f JOIN samples s USING (case_id)
                   WHERE f.reason = 'dissatisfied' AND s.sample_date >= $first AND s.sample_date < $next)
         """,
-        params={"first": first, "next": nxt},
+        params={"first": first, "next": nxt, "cutoff": cutoff},
     ).fetchall()[0]
     keys = (
         "cases",
@@ -181,16 +204,19 @@ def fieldwork_counts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, in
     return dict(zip(keys, (int(v) for v in row), strict=True))
 
 
-def channel_mix(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
+def channel_mix(con: duckdb.DuckDBPyConnection, month: str, cutoff: datetime) -> pl.DataFrame:
     first, nxt = month_bounds(month)
     return con.sql(
         "SELECT unit_id, channel, count(*)::INTEGER AS responded FROM v_responses "
-        "WHERE sample_date >= $first AND sample_date < $next GROUP BY ALL ORDER BY ALL",
-        params={"first": first, "next": nxt},
+        "WHERE sample_date >= $first AND sample_date < $next AND answered_at <= $cutoff "
+        "GROUP BY ALL ORDER BY ALL",
+        params={"first": first, "next": nxt, "cutoff": cutoff},
     ).pl()
 
 
-def channel_fieldwork(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
+def channel_fieldwork(
+    con: duckdb.DuckDBPyConnection, month: str, cutoff: datetime
+) -> pl.DataFrame:
     """Per channel: cases contacted on it and cases that answered on it."""
     first, nxt = month_bounds(month)
     return con.sql(
@@ -199,10 +225,11 @@ def channel_fieldwork(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFram
                count(DISTINCT r.case_id)::INTEGER AS responded
         FROM outbox o JOIN samples s USING (case_id)
         LEFT JOIN v_responses r ON r.case_id = o.case_id AND r.channel = o.channel
+            AND r.answered_at <= $cutoff
         WHERE s.sample_date >= $first AND s.sample_date < $next AND o.status IN ('sent', 'failed')
         GROUP BY ALL ORDER BY ALL
         """,
-        params={"first": first, "next": nxt},
+        params={"first": first, "next": nxt, "cutoff": cutoff},
     ).pl()
 
 

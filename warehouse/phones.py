@@ -9,6 +9,7 @@ it is not contactable: ``foreign``, ``landline`` (a valid Chinese fixed line, pe
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import phonenumbers
@@ -79,3 +80,13 @@ def mask(e164: str | None) -> str | None:
         return None
     digits = e164.removeprefix("+86")
     return f"{digits[:3]}****{digits[-4:]}"
+
+
+_MOBILE_IN_TEXT: Final = re.compile(r"(?<![0-9])(?:\+?86[\s-]?|0086[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?![0-9])")
+
+
+def mask_text(text: str | None) -> str | None:
+    """``text`` with every mainland mobile number in it masked (``138****5678``)."""
+    if not text:
+        return text
+    return _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

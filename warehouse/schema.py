@@ -191,9 +191,40 @@ _V2: Final = [
         PRIMARY KEY (month, unit_id, channel))""",
 ]
 
+_V3: Final = [
+    # a day is closed once drawn with at least one eligible case; later arrivals are 'late'
+    """CREATE TABLE day_draws (
+        sample_date DATE PRIMARY KEY,
+        drawn_at TIMESTAMPTZ NOT NULL,
+        cases INTEGER NOT NULL,
+        eligible INTEGER NOT NULL,
+        sampled INTEGER NOT NULL,
+        strata INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        minimum_asked INTEGER NOT NULL,
+        minimum_used INTEGER NOT NULL,
+        seed BIGINT NOT NULL)""",
+    """INSERT INTO day_draws
+        SELECT a.sample_date, coalesce(min(s.drawn_at), current_timestamp),
+               sum(a.stratum_population)
+                 + (SELECT count(*) FROM ineligible i WHERE i.sample_date = a.sample_date),
+               sum(a.stratum_population), sum(a.stratum_sample), count(*),
+               any_value(a.total), any_value(a.minimum), any_value(a.minimum), any_value(a.seed)
+        FROM allocations a
+        LEFT JOIN (SELECT sample_date, min(loaded_at) AS drawn_at FROM samples
+                   JOIN cases USING (case_id) GROUP BY sample_date) s USING (sample_date)
+        GROUP BY a.sample_date""",
+    # the fieldwork cut-off of a closed month: dispositions, weights and estimates use it
+    """CREATE TABLE month_closes (
+        month VARCHAR PRIMARY KEY,
+        cutoff TIMESTAMPTZ NOT NULL,
+        closed_at TIMESTAMPTZ NOT NULL)""",
+]
+
 MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (
     (1, "initial schema", _V1),
     (2, "AAPOR outcome rates by unit, channel and month", _V2),
+    (3, "closed days: the draw log of each day", _V3),
 )
 
 CURRENT_VERSION: Final = MIGRATIONS[-1][0]

@@ -14,10 +14,17 @@ from channels import base as B
 from channels.base import ContactRequest
 from channels.errors import PermanentSendError
 from channels.landing import LandingStore
-from channels.receiver import create_app
 from channels.sessions import SessionStore
-from channels.twilio_provider import TwilioProvider, make_client
-from twilio_emulator import Cooperative, Emulator, Scripted, bind_loopback, run_in_thread, url_of
+from channels.twilio.provider import TwilioProvider, make_client
+from channels.twilio.receiver import create_app
+from demo.twilio_emulator import (
+    Cooperative,
+    Emulator,
+    Scripted,
+    bind_loopback,
+    run_in_thread,
+    url_of,
+)
 from warehouse import fieldwork
 
 ACCOUNT = "AC" + "e" * 32

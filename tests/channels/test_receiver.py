@@ -15,9 +15,9 @@ from channels import base as B
 from channels import conversation
 from channels.landing import LandingStore
 from channels.questionnaire import load
-from channels.receiver import create_app, status_url, voice_url
 from channels.sessions import SessionStore
-from twilio_emulator import run_in_thread
+from channels.twilio.receiver import create_app, status_url, voice_url
+from demo.twilio_emulator import run_in_thread
 
 TOKEN = "receiver-test-token"
 PUBLIC = "https://minyi.example.gov.cn/hooks"  # what Twilio calls; TLS ends at a proxy

@@ -15,10 +15,10 @@ from channels import base as B
 from channels import conversation
 from channels.base import ContactRequest
 from channels.errors import PermanentSendError, TransientSendError
-from channels.receiver import create_app
 from channels.sessions import SessionStore, reference
-from channels.twilio_provider import TwilioConfigError, TwilioProvider, make_client
-from twilio_emulator import Emulator, Scripted, bind_loopback, run_in_thread, url_of
+from channels.twilio.provider import TwilioConfigError, TwilioProvider, make_client
+from channels.twilio.receiver import create_app
+from demo.twilio_emulator import Emulator, Scripted, bind_loopback, run_in_thread, url_of
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "provider-test-token"

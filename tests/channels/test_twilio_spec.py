@@ -13,8 +13,8 @@ import pytest
 
 from channels.base import ContactRequest
 from channels.sessions import SessionStore
-from channels.twilio_provider import TwilioProvider, make_client
-from twilio_emulator import Emulator, Scripted, run_in_thread
+from channels.twilio.provider import TwilioProvider, make_client
+from demo.twilio_emulator import Emulator, Scripted, run_in_thread
 
 SPEC = Path("/work/shared/twilio/twilio_api_v2010.json")
 ACCOUNT = "AC" + "5" * 32

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from channels import twiml
 from channels.questionnaire import load
+from channels.twilio import twiml
 
 Q = load()
 CONTEXT = {"unit": "区民政局", "category": "低保申请", "district": "示范区"}

@@ -8,10 +8,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.staff.worklist import create_worklist_app
 from channels.base import ContactRequest
 from channels.landing import LandingStore
-from channels.worklist import Worklist, WorklistProvider
-from channels.worklist_web import create_worklist_app
+from channels.worklist.store import Worklist, WorklistProvider
+from minyi.settings import load_settings
 
 AT = datetime(2026, 10, 13, 1, 30, tzinfo=UTC)
 
@@ -35,10 +36,11 @@ def _send(path: Path, n: int) -> None:
 
 
 def test_evaluator_records_answers_and_outcomes_once(tmp_path: Path) -> None:
-    path = tmp_path / "landing.sqlite"
+    settings = load_settings(tmp_path, evaluators=2)
+    path = settings.landing_path
     _send(path, 4)
     app = FastAPI()
-    app.mount("/worklist", create_worklist_app(path, evaluators=2, district="示范区"))
+    app.mount("/worklist", create_worklist_app(settings))
     client = TestClient(app)
 
     index = client.get("/worklist/")

@@ -9,20 +9,21 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from minyi.demo import run_demo
+from app.demo import prepare_home, run_demo
 from minyi.settings import load_settings
 
 MONTH = "2026-11"  # contains no national holiday week; the close runs into December
 
 
 def _run(home: Path, lines: list[str]) -> Path:
-    settings = load_settings(home, sample_seed=11, daily_total=80, min_respondents=10)
+    prepare_home(home, 11, {"MINYI_DAILY_TOTAL": 80, "MINYI_MIN_RESPONDENTS": 10})
+    settings = load_settings(home)
     run_demo(settings, MONTH, 11, "zh", echo=lines.append, cases_per_day=160)
     return settings.published_path
 
 
 @pytest.mark.flow
-def test_demo_month_end_to_end_and_reproducible(prefect_harness: None, tmp_path: Path) -> None:
+def test_demo_month_end_to_end_and_reproducible(prefect_api: str, tmp_path: Path) -> None:
     lines: list[str] = []
     published = _run(tmp_path / "a", lines)
     con = duckdb.connect(str(published), read_only=True)
@@ -85,7 +86,7 @@ def _failed_validation_blocks_the_bulletin(home: Path) -> None:
 
     def minyi(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "minyi.cli", "--home", str(home), *args],
+            [sys.executable, "-m", "app.cli", "--home", str(home), *args],
             capture_output=True,
             text=True,
         )

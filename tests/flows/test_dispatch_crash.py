@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from flows.steps import draw_day, import_cases, open_warehouse
+from demo.twilio_emulator.loopback import run_in_thread
+from demo.twilio_emulator.server import Emulator
+from flows.intake import draw_day, import_files
+from flows.wiring import open_warehouse
 from minyi.settings import load_settings
-from twilio_emulator.loopback import run_in_thread
-from twilio_emulator.server import Emulator
 from warehouse.loaders import load_units
 
 ACCOUNT, TOKEN = "AC" + "0" * 32, "emulator-token"
@@ -40,13 +41,13 @@ def _home(tmp_path: Path, n: int) -> tuple[Path, list[str]]:
     )
     with open_warehouse(settings) as con:
         load_units(con, units)
-    import_cases(settings, [cases])
-    assert draw_day(settings, date(2026, 10, 12)).sampled == n
+        import_files(con, settings, [cases])
+        assert draw_day(con, settings, date(2026, 10, 12), date(2026, 10, 13)).sampled == n
     return home, phones
 
 
 @pytest.mark.flow
-def test_kill_and_restart_never_contacts_anyone_twice(tmp_path: Path) -> None:
+def test_kill_and_restart_never_contacts_anyone_twice(prefect_api: str, tmp_path: Path) -> None:
     home, phones = _home(tmp_path, 60)
     emulator = Emulator(account_sid=ACCOUNT, auth_token=TOKEN, slow=dict.fromkeys(phones, 0.08))
     with run_in_thread(emulator.app) as api_url:
@@ -58,12 +59,12 @@ def test_kill_and_restart_never_contacts_anyone_twice(tmp_path: Path) -> None:
             "MINYI_PUBLIC_URL": "http://127.0.0.1:9/",
             "MINYI_TWILIO_API_URL": api_url,
             "MINYI_MESSAGES_PER_SECOND": "1000",
-            "MINYI_MANUAL_CHANNEL": "simulated",
+            "MINYI_PROVIDER": "twilio",
         }
         command = [
             sys.executable,
             "-m",
-            "minyi.cli",
+            "app.cli",
             "--home",
             str(home),
             "dispatch",

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from channels.landing import LandingStore
 from channels.simulated import SimulatedProvider
-from flows.steps import dispatch
-from minyi.settings import load_settings
+from flows.contact import dispatch
+from flows.wiring import open_warehouse
+from minyi.settings import Settings, load_settings
 from tests.flows.test_dispatch_crash import _home
 
 AT = datetime(2026, 10, 13, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -21,11 +22,16 @@ def _provider(landing: LandingStore) -> SimulatedProvider:
     )
 
 
+def _dispatch(settings: Settings, provider: SimulatedProvider, landing: LandingStore, at: datetime):  # type: ignore[no-untyped-def]
+    with open_warehouse(settings) as con:
+        return dispatch(con, settings, provider, landing, at, at)
+
+
 def test_transient_errors_are_retried_within_the_run(tmp_path: Path) -> None:
     home, _ = _home(tmp_path, 30)
     settings = load_settings(home, retry_backoff_seconds=0.0)
     with LandingStore(settings.landing_path) as landing:
-        report = dispatch(settings, _provider(landing), AT)
+        report = _dispatch(settings, _provider(landing), landing, AT)
         sent = landing.pending_frame().filter(landing.pending_frame()["kind"] == "sent")
     assert (report.sent, report.retry) == (30, 0)
     assert sent["attempt_id"].n_unique() == sent.height == 30
@@ -36,11 +42,11 @@ def test_without_retries_the_next_run_sends_what_is_left(tmp_path: Path) -> None
     settings = load_settings(home, send_retries=0)
     with LandingStore(settings.landing_path) as landing:
         provider = _provider(landing)
-        first = dispatch(settings, provider, AT)
+        first = _dispatch(settings, provider, landing, AT)
         left, runs = first.retry, 0
         while left and runs < 5:  # later runs send what is left (the fake fails every 3rd send)
             runs += 1
-            later = dispatch(settings, provider, AT.replace(hour=14 + runs))
+            later = _dispatch(settings, provider, landing, AT.replace(hour=14 + runs))
             assert later.sent + later.retry == left
             left = later.retry
         sent = landing.pending_frame().filter(landing.pending_frame()["kind"] == "sent")
@@ -48,5 +54,5 @@ def test_without_retries_the_next_run_sends_what_is_left(tmp_path: Path) -> None
     assert left == 0
     # outside the calling windows nothing is sent, not even retries
     with LandingStore(settings.landing_path) as landing:
-        assert dispatch(settings, _provider(landing), AT.replace(hour=21)).sent == 0
+        assert _dispatch(settings, _provider(landing), landing, AT.replace(hour=21)).sent == 0
     assert sent["attempt_id"].n_unique() == sent.height == 30

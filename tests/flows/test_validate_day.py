@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from flows.steps import draw_day, import_cases, open_warehouse, validate_day
+from flows.intake import draw_day, import_files, validate_day
+from flows.wiring import open_warehouse
 from minyi.settings import load_settings
 from warehouse.loaders import load_units
 
@@ -27,8 +28,8 @@ def test_bad_answers_go_to_quarantine(tmp_path: Path) -> None:
     )
     with open_warehouse(settings) as con:
         load_units(con, units)
-    import_cases(settings, [cases])
-    draw_day(settings, date(2026, 10, 12))
+        import_files(con, settings, [cases])
+        draw_day(con, settings, date(2026, 10, 12), date(2026, 10, 13))
     sent = datetime(2026, 10, 13, 9, 30, tzinfo=ZONE)
     con = duckdb.connect(str(settings.warehouse_path))
     try:
@@ -53,7 +54,8 @@ def test_bad_answers_go_to_quarantine(tmp_path: Path) -> None:
             )
     finally:
         con.close()
-    problems = validate_day(settings, date(2026, 10, 13), sent)
+    with open_warehouse(settings) as con:
+        problems = validate_day(con, date(2026, 10, 13), sent)
     assert any("quarantined" in p for p in problems)
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:

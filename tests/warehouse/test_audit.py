@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.steps import draw_day, import_cases, open_warehouse
+from flows.intake import draw_day, import_files
+from flows.wiring import open_warehouse
 from minyi.settings import load_settings
 from warehouse.loaders import load_units
 
@@ -29,8 +30,8 @@ def test_sample_audit_recomputes_the_draw_and_catches_tampering(
     cases.write_text("\n".join(rows) + "\n", encoding="utf-8")
     with open_warehouse(settings) as con:
         load_units(con, units_file)
-    import_cases(settings, [cases])
-    report = draw_day(settings, date(2026, 10, 12))
+        import_files(con, settings, [cases])
+        report = draw_day(con, settings, date(2026, 10, 12), date(2026, 10, 13))
     assert (report.eligible, report.sampled, report.ineligible) == (58, 20, {"repeat_same_day": 1})
     con = duckdb.connect(str(settings.warehouse_path))
     try:

@@ -9,15 +9,13 @@ no JavaScript.
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
 
 from fastapi import FastAPI, Form, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from channels import clock
-from channels.landing import LandingStore
-from channels.questionnaire import load as load_questionnaire
-from channels.worklist import WorkItem, Worklist, record
+from flows import staff
+from flows.staff import WorkItem
+from minyi.settings import Settings
 
 _OUTCOME_LABELS = {
     "no_answer": "无人接听",
@@ -56,7 +54,7 @@ def _radio(name: str, options: list[tuple[str, str]]) -> str:
 
 
 def _item_html(item: WorkItem, script: str) -> str:
-    q = load_questionnaire()
+    q = staff.questionnaire()
     outcome_buttons = "".join(
         f"<button name='outcome' value='{k}' formnovalidate>{escape(v)}</button>"
         for k, v in _OUTCOME_LABELS.items()
@@ -79,22 +77,16 @@ def _item_html(item: WorkItem, script: str) -> str:
 </div>"""
 
 
-def create_worklist_app(landing_path: Path, evaluators: int = 8, district: str = "") -> FastAPI:
+def create_worklist_app(settings: Settings) -> FastAPI:
     """A FastAPI app to mount at ``/worklist``."""
     app = FastAPI(title="minyi worklist", docs_url=None, redoc_url=None, openapi_url=None)
-    q = load_questionnaire()
-
-    def stores() -> tuple[Worklist, LandingStore]:
-        return Worklist(landing_path, evaluators), LandingStore(landing_path)
+    q = staff.questionnaire()
+    district = settings.district_name
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:
-        worklist, landing = stores()
-        try:
+        with staff.worklist(settings) as worklist:
             counts = {e: len(worklist.open_items(e)) for e in worklist.evaluators}
-        finally:
-            worklist.close()
-            landing.close()
         links = "".join(
             f"<li><a href='/worklist/{e}'>{e}</a>: {n} 待访</li>" for e, n in counts.items()
         )
@@ -102,14 +94,10 @@ def create_worklist_app(landing_path: Path, evaluators: int = 8, district: str =
 
     @app.get("/{evaluator}", response_class=HTMLResponse)
     def evaluator_list(evaluator: str) -> HTMLResponse:
-        worklist, landing = stores()
-        try:
+        with staff.worklist(settings) as worklist:
             if evaluator not in worklist.evaluators:
                 raise HTTPException(404, f"no evaluator {evaluator}")
             items = worklist.open_items(evaluator)
-        finally:
-            worklist.close()
-            landing.close()
         intro = q.texts["zh"]["intro"]
         body = "".join(
             _item_html(
@@ -130,24 +118,20 @@ def create_worklist_app(landing_path: Path, evaluators: int = 8, district: str =
         timeliness: str = Form(""),
         reason: str = Form(""),
     ) -> RedirectResponse:
-        worklist, landing = stores()
-        try:
+        with staff.worklist(settings) as worklist:
             item = worklist.get(attempt_id)
-            if item is None:
-                raise HTTPException(404, "no such call on the worklist")
-            answers = {
-                "satisfaction": satisfaction,
-                "integrity": integrity,
-                "timeliness": timeliness,
-                "reason": reason.strip(),
-            }
-            try:
-                record(worklist, landing, attempt_id, outcome, answers, clock.now())
-            except ValueError as exc:
-                raise HTTPException(422, str(exc)) from exc
-        finally:
-            worklist.close()
-            landing.close()
+        if item is None:
+            raise HTTPException(404, "no such call on the worklist")
+        answers = {
+            "satisfaction": satisfaction,
+            "integrity": integrity,
+            "timeliness": timeliness,
+            "reason": reason.strip(),
+        }
+        try:
+            staff.record(settings, attempt_id, outcome, answers, staff.now())
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
         return RedirectResponse(f"/worklist/{item.evaluator}", status_code=303)
 
     return app

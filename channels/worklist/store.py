@@ -163,6 +163,8 @@ class WorklistProvider:
 
     name = "worklist"
     rate_limited = False
+    # putting a case on an evaluator's list contacts nobody: evaluators call in office hours
+    real_clock = False
 
     def __init__(self, worklist: Worklist) -> None:
         self._worklist = worklist

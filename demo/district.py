@@ -212,14 +212,21 @@ def month_cases(
     return out
 
 
+DEMO_DIR = "demo"
+EXPORTS = "demo/exports"  # the case system's daily files, dropped into the inbox day by day
+UNITS_FILE = "demo/units.csv"
+OPTED_OUT_FILE = "demo/opted_out.txt"
+
+
 def write_demo_inputs(
     home: Path, month: str, seed: int, zone: ZoneInfo, per_day: int = 1500
 ) -> tuple[Path, dict[date, Path], list[str]]:
-    """Write units.csv, one cases CSV per day and the truth file; returns the paths and opted-out numbers."""
+    """Write the units file, one cases CSV per day, the numbers that opted out earlier and the
+    truth files under ``<home>/demo/``; returns the units path, the day files and the numbers."""
     district = build_district(seed)
-    inbox = home / "inbox"
-    inbox.mkdir(parents=True, exist_ok=True)
-    units_path = inbox / "units.csv"
+    exports = home / EXPORTS
+    exports.mkdir(parents=True, exist_ok=True)
+    units_path = home / UNITS_FILE
     district.units.select("unit_id", "unit_name", "unit_kind", "peer_group").write_csv(units_path)
     files: dict[date, Path] = {}
     truth = []
@@ -227,7 +234,7 @@ def write_demo_inputs(
         zip(district.units["unit_id"].to_list(), district.units["true_p"].to_list(), strict=True)
     )
     for day, frame in month_cases(district, month, seed, zone, per_day).items():
-        path = inbox / f"cases-{day.isoformat()}.csv"
+        path = exports / f"cases-{day.isoformat()}.csv"
         frame.write_csv(path)
         files[day] = path
         truth.append(
@@ -235,11 +242,11 @@ def write_demo_inputs(
                 "case_id", pl.col("unit_id").replace_strict(p, return_dtype=pl.Float64).alias("p")
             )
         )
-    (home / "demo").mkdir(exist_ok=True)
-    pl.concat(truth).unique("case_id").write_parquet(home / "demo" / "truth.parquet")
-    district.units.write_parquet(home / "demo" / "units_truth.parquet")
+    pl.concat(truth).unique("case_id").write_parquet(home / DEMO_DIR / "truth.parquet")
+    district.units.write_parquet(home / DEMO_DIR / "units_truth.parquet")
     rng = generator(seed, "opt-outs")
     opted = ["+86" + n for n in rng.choice(_citizens(seed), size=60, replace=False).tolist()]
+    (home / OPTED_OUT_FILE).write_text("\n".join(opted) + "\n", encoding="utf-8")
     return units_path, files, opted
 
 

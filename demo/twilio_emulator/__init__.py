@@ -5,8 +5,8 @@ app on a free loopback port in a background thread; ``people`` holds the
 scripted people it plays.
 """
 
-from twilio_emulator.people import Cooperative, Input, Person, Scripted
-from twilio_emulator.server import Emulator, bind_loopback, run_in_thread, url_of
+from demo.twilio_emulator.people import Cooperative, Input, Person, Scripted
+from demo.twilio_emulator.server import Emulator, bind_loopback, run_in_thread, url_of
 
 __all__ = [
     "Cooperative",

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 if TYPE_CHECKING:
-    from twilio_emulator.server import Emulator
+    from demo.twilio_emulator.server import Emulator
 
 _PREFIX = "/2010-04-01/Accounts/{account}"
 
@@ -87,7 +87,7 @@ def _page(key: str, rows: list[dict[str, Any]], request: Request) -> dict[str, A
 
 def build(emulator: Emulator, lifespan: Any) -> FastAPI:
     """The FastAPI app of ``emulator``."""
-    from twilio_emulator.server import _now, _sid
+    from demo.twilio_emulator.server import _now, _sid
 
     app = FastAPI(title="local Twilio", lifespan=lifespan, openapi_url=None)
 

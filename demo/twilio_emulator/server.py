@@ -42,8 +42,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from twilio.request_validator import RequestValidator
 
-from twilio_emulator.loopback import bind_loopback, run_in_thread, url_of
-from twilio_emulator.people import Cooperative, Person
+from demo.twilio_emulator.loopback import bind_loopback, run_in_thread, url_of
+from demo.twilio_emulator.people import Cooperative, Person
 
 TWILIO_STOP_WORDS = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
@@ -255,7 +255,7 @@ class Emulator:
     # --- the REST API -------------------------------------------------------------
 
     def _build(self) -> FastAPI:
-        from twilio_emulator import rest
+        from demo.twilio_emulator import rest
 
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:

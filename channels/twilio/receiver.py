@@ -24,12 +24,13 @@ from fastapi import FastAPI, Request, Response
 from twilio.request_validator import RequestValidator
 
 from channels import base as B
-from channels import clock, conversation, replies, twiml
+from channels import clock, conversation, replies
 from channels.base import InboundEvent
 from channels.conversation import Prompt, Record, State
 from channels.landing import LandingStore
 from channels.questionnaire import Questionnaire, load
 from channels.sessions import Session, SessionStore
+from channels.twilio import twiml
 
 XML = "application/xml"
 _SMS_STATUS = {

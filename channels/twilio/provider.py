@@ -44,12 +44,13 @@ from twilio.http import HttpClient
 from twilio.rest import Client
 
 from channels import base as B
-from channels import clock, conversation, twiml
+from channels import clock, conversation
 from channels.base import ContactRequest, SendReceipt
 from channels.errors import ChannelError, PermanentSendError, TransientSendError
 from channels.questionnaire import Questionnaire, load
-from channels.receiver import status_url, voice_url
 from channels.sessions import SessionStore
+from channels.twilio import twiml
+from channels.twilio.receiver import status_url, voice_url
 
 _PERMANENT = {
     21610: B.OPTED_OUT,
@@ -121,6 +122,7 @@ class TwilioProvider:
         questionnaire: Questionnaire | None = None,
         context: Callable[[str], Mapping[str, str]] | None = None,
         name: str = "twilio",
+        real_clock: bool = True,
     ) -> None:
         if not (from_number or messaging_service_sid):
             raise ValueError("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is required")
@@ -133,6 +135,8 @@ class TwilioProvider:
         self.q = questionnaire or load()
         self.context = context or (lambda case_id: {})
         self.name = name
+        # False only when pointed at the local emulator (MINYI_TWILIO_API_URL)
+        self.real_clock = real_clock
 
     def channels(self) -> frozenset[str]:
         """SMS always; voice needs a caller number (a Messaging Service cannot call)."""

@@ -1,0 +1,566 @@
+"""The ``minyi`` command: a thin shell over the flows.
+
+Every command that changes the warehouse is one Prefect flow run against
+``PREFECT_API_URL``, else the home's persistent Prefect server (started once,
+then reused; ``flows.runtime``). ``minyi sql`` needs no Prefect at all.
+
+Exit status: 0 success, 2 usage error, 1 any other failure with a one-line
+cause on stderr (a traceback with --debug).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from minyi.settings import Settings, load_settings
+
+
+@dataclass
+class Context:
+    home: Path | None
+    debug: bool
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(self.home, **overrides)
+
+    def prefect(self, settings: Settings) -> None:
+        """Point this process at the Prefect API before any flow is imported."""
+        from flows.runtime import prepare
+
+        prepare(settings.home, self.debug, echo=lambda line: click.echo(line, err=True))
+
+
+def _run_flow(settings: Settings, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """One flow run, tagged with the home's district (the status page finds it by the tag)."""
+    from prefect import tags
+
+    with tags("minyi", settings.district):
+        return function(*args, **kwargs)
+
+
+def _month(value: str) -> str:
+    from minyi import months
+
+    try:
+        return months.parse(value)
+    except months.BadMonth as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _instant(value: str, settings: Settings) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 time like 2026-10-12T09:30"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=settings.zone)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data home (default $MINYI_HOME, else ./minyi-home).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and Prefect's own log lines.")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
+    """民意 minyi — daily samples of completed service cases, contact, warehouse, monthly bulletin.
+
+    Example: minyi demo --month 2026-10
+    """
+    ctx.obj = Context(home, debug)
+
+
+@cli.command()
+@click.option("--month", default=None, help="Month to simulate, YYYY-MM (default: last month).")
+@click.option(
+    "--seed", default=20260101, show_default=True, type=int, help="Seed of everything random."
+)
+@click.option(
+    "--home", "home_opt", type=click.Path(path_type=Path), default=None, help="Data home."
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--cases-per-day",
+    default=1500,
+    show_default=True,
+    type=click.IntRange(10, 100000),
+    help="Completed cases on an ordinary working day.",
+)
+@click.option(
+    "--channel",
+    type=click.Choice(["simulated", "twilio-emulator"]),
+    default="simulated",
+    show_default=True,
+    help="simulated people, or the real twilio client against the local Twilio emulator.",
+)
+@click.pass_obj
+def demo(
+    obj: Context,
+    month: str | None,
+    seed: int,
+    home_opt: Path | None,
+    lang: str,
+    cases_per_day: int,
+    channel: str,
+) -> None:
+    """Run a synthetic district's month end to end and publish its bulletin.
+
+    Makes a demo home (refused in a home holding real data): ~40 units, a month of
+    completed cases dropped day by day into the inbox, simulated people answering;
+    one flow run replays the month through the same stages as the real cycle.
+
+    Example: minyi demo --month 2026-10 --seed 7 --home /tmp/demo
+             minyi demo --channel twilio-emulator --cases-per-day 300
+    """
+    from app.demo import prepare_home, run_demo
+    from minyi import months
+
+    month = _month(month) if month else months.last_month(date.today())
+    home = home_opt or obj.home or Path(os.environ.get("MINYI_HOME") or "minyi-home")
+    prepare_home(home, seed)
+    settings = load_settings(home)
+    obj.prefect(settings)
+    run_demo(settings, month, seed, lang, echo=click.echo, cases_per_day=cases_per_day, channel=channel)
+
+
+# --- the cycle ------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--date", "day", default=None, type=click.DateTime(["%Y-%m-%d"]), help="Day to draw (default: yesterday)."
+)
+@click.pass_obj
+def day(obj: Context, day: datetime | None) -> None:
+    """Import the inbox (<home>/inbox/cases/), close and draw a past day, validate it, publish.
+
+    Today and future days are refused: their cases are not all in yet.
+
+    Example: minyi day --date 2026-11-16
+    """
+    settings = obj.settings()
+    obj.prefect(settings)
+    from flows.cycle import day_flow
+
+    result = _run_flow(settings, day_flow, str(settings.home), day.date() if day else None)
+    for report in result.imported.loads:
+        _print_load(report)
+    _print_late(result.imported.late)
+    if result.draw is not None:
+        _print_draw(result.draw, settings.sample_seed)
+    for problem in result.problems:
+        click.echo(f"  ⚠ {problem}")
+
+
+@cli.command()
+@click.option(
+    "--at",
+    "at_text",
+    default=None,
+    help="ISO-8601 time (default now; no offset = the configured zone).",
+)
+@click.pass_obj
+def dispatch(obj: Context, at_text: str | None) -> None:
+    """Do the contact work due at a time: first contacts, fallbacks, retries (calling windows only).
+
+    The provider named by MINYI_PROVIDER sends (twilio, aliyun or manual; simulated only in a demo
+    home); none configured: exit 1 and nothing is recorded. Real providers contact people only when
+    the real clock is inside a calling window, whatever --at says. An outbox row is committed
+    before every send, so a crash and a restart never contact anyone twice.
+
+    Example: minyi dispatch --at 2026-10-12T09:30:00+08:00
+    """
+    settings = obj.settings()
+    if settings.provider is None:
+        from flows.wiring import ProviderNotConfigured
+
+        raise ProviderNotConfigured()
+    at = _instant(at_text, settings) if at_text else None
+    obj.prefect(settings)
+    from flows.cycle import dispatch_flow
+
+    run = _run_flow(settings, dispatch_flow, str(settings.home), at, at_text is not None)
+    d = run.dispatch
+    window = "" if d.in_window else "  (outside calling windows: nobody contacted)"
+    click.echo(
+        f"{d.at.astimezone(settings.zone).isoformat(timespec='minutes')}: loaded "
+        f"{run.ingested.new} new events ({run.ingested.respondents} answers); "
+        f"due {d.started}, sent {d.sent}, failed {d.failed}, to retry {d.retry}{window}"
+    )
+
+
+@cli.command()
+@click.option("--month", default=None, help="YYYY-MM (default: last month).")
+@click.option(
+    "--cutoff",
+    "cutoff_text",
+    default=None,
+    help="Close fieldwork at this ISO-8601 time instead of the scheduled cut-off.",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_obj
+def month(obj: Context, month: str | None, cutoff_text: str | None, lang: str) -> None:
+    """Close a month: final dispositions, estimates, blocking validation, bulletin, publish.
+
+    The cut-off is the MINYI_MONTH_CLOSE_WORKING_DAY-th working day of the next month
+    (refused before it, unless --cutoff); a closed month keeps its cut-off when run again.
+
+    Example: minyi month --month 2026-11
+    """
+    settings = obj.settings()
+    cutoff = _instant(cutoff_text, settings) if cutoff_text else None
+    obj.prefect(settings)
+    from flows.cycle import month_flow
+
+    result = _run_flow(
+        settings, month_flow, str(settings.home), _month(month) if month else None, cutoff, lang
+    )
+    r = result.report
+    click.echo(
+        f"{r.month}: closed at {r.cutoff.astimezone(settings.zone):%Y-%m-%d %H:%M}; sampled "
+        f"{r.sampled:,}, respondents {r.responded:,}, reportable units {r.reportable}"
+    )
+    for line in r.validation:
+        click.echo(f"  validation: {line}")
+    if result.bulletin:
+        click.echo(f"bulletin: {result.bulletin.html}")
+
+
+# --- staff commands -------------------------------------------------------------
+
+
+@cli.group()
+def units() -> None:
+    """The units registry."""
+
+
+@units.command("load")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.pass_obj
+def units_load(obj: Context, file: Path, encoding: str) -> None:
+    """Import the units registry (CSV or Parquet).
+
+    Example: minyi units load units.csv
+    """
+    settings = obj.settings()
+    _must_exist(file)
+    obj.prefect(settings)
+    from flows.commands import units_load_flow
+
+    _print_load(_run_flow(settings, units_load_flow, str(settings.home), str(file.resolve()), encoding))
+
+
+@cli.group()
+def cases() -> None:
+    """Completed service cases."""
+
+
+@cases.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.pass_obj
+def cases_load(obj: Context, files: tuple[Path, ...], encoding: str) -> None:
+    """Import completed cases (CSV or Parquet); prints read/loaded/duplicate/quarantined.
+
+    Example: minyi cases load cases-2026-10-01.csv cases-2026-10-02.parquet
+    """
+    settings = obj.settings()
+    for file in files:
+        _must_exist(file)
+    obj.prefect(settings)
+    from flows.commands import cases_load_flow
+
+    imported = _run_flow(
+        settings, cases_load_flow, str(settings.home), [str(f.resolve()) for f in files], encoding
+    )
+    for report in imported.loads:
+        _print_load(report)
+    _print_late(imported.late)
+
+
+def _must_exist(path: Path) -> None:
+    from minyi.errors import Terminal
+
+    if not path.is_file():
+        raise Terminal(f"{path}: no such file; nothing was loaded / 文件不存在，未导入任何数据")
+
+
+def _print_load(report: Any) -> None:
+    click.echo(
+        f"{Path(report.path).name}: read {report.read:,}  loaded {report.loaded:,}  "
+        f"duplicate {report.duplicate:,}  quarantined {report.quarantined:,}"
+    )
+    for reason, count in report.reasons.items():
+        click.echo(f"    quarantined {count:,}: {reason}")
+
+
+def _print_late(late: dict[date, int]) -> None:
+    if late:
+        total = sum(late.values())
+        days = ", ".join(f"{d} ({n})" for d, n in sorted(late.items()))
+        click.echo(
+            f"{total:,} cases belong to days already drawn: counted ineligible (late): {days} "
+            f"/ {total:,} 件属于已抽样日期，计为迟到不纳入抽样"
+        )
+
+
+def _print_draw(report: Any, seed: int) -> None:
+    state = "already drawn; showing the stored sample" if report.already_drawn else "drawn"
+    click.echo(
+        f"{report.day}: {state}: completed {report.cases:,}  eligible {report.eligible:,}  "
+        f"sampled {report.sampled:,} in {report.strata} strata (seed {seed})"
+    )
+    if report.note:
+        click.echo(f"    note: {report.note}")
+    for reason, count in sorted(report.ineligible.items()):
+        click.echo(f"    not eligible {count:,}: {reason}")
+
+
+@cli.command()
+@click.option(
+    "--date",
+    "day",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Service date whose completed cases form the frame.",
+)
+@click.option(
+    "--allocation/--no-allocation",
+    "show_allocation",
+    default=True,
+    show_default=True,
+    help="Print the allocation table (N_h, n_h per stratum).",
+)
+@click.pass_obj
+def sample(obj: Context, day: datetime, show_allocation: bool) -> None:
+    """Draw a past day's sample; running it again changes nothing and shows the same sample.
+
+    Example: minyi sample --date 2026-10-09
+    """
+    settings = obj.settings()
+    obj.prefect(settings)
+    from flows.commands import sample_flow
+
+    result = _run_flow(settings, sample_flow, str(settings.home), day.date())
+    _print_draw(result.draw, result.seed)
+    if show_allocation:
+        with_rows = result.allocation
+        click.echo(with_rows.to_pandas().to_string(index=False) if with_rows.height else "(no strata)")
+
+
+@cli.command()
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_obj
+def bulletin(obj: Context, month: str, lang: str) -> None:
+    """Write <home>/bulletins/YYYY-MM/ again from a closed month's estimates.
+
+    Example: minyi bulletin --month 2026-10 --lang en
+    """
+    settings = obj.settings()
+    month = _month(month)
+    obj.prefect(settings)
+    from flows.commands import bulletin_flow
+
+    files = _run_flow(settings, bulletin_flow, str(settings.home), month, lang)
+    click.echo(f"bulletin: {files.html}\nunits:    {files.csv}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds before the query is stopped.")
+@click.pass_obj
+def sql(obj: Context, query: str, timeout: float) -> None:
+    """Run a read-only query on the published copy and print a table.
+
+    It cannot write, read other files, attach databases or load extensions.
+
+    Example: minyi sql "SELECT * FROM v_unit_month WHERE flag = 'below'"
+    """
+    from app.readonly import run_query
+
+    home = obj.home or Path(os.environ.get("MINYI_HOME") or "minyi-home")
+    click.echo(run_query(home / "published" / "warehouse.duckdb", query, timeout), nl=False)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Public webhook listener.")
+@click.option("--port", default=8700, show_default=True, type=int)
+@click.option("--staff-host", default="127.0.0.1", show_default=True, help="Staff web.")
+@click.option("--staff-port", default=8701, show_default=True, type=int)
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Register the scheduled deployments and run them here.",
+)
+@click.pass_obj
+def serve(obj: Context, host: str, port: int, staff_host: str, staff_port: int, worker: bool) -> None:
+    """Run the public webhook listener, the staff web and the scheduled deployments.
+
+    Public (provider webhooks only): POST /twilio/sms, /twilio/status, /twilio/voice.
+    Staff web: /status, /worklist. Deployments minyi-day, minyi-dispatch, minyi-month
+    run on schedule in MINYI_TIMEZONE against PREFECT_API_URL or the home's Prefect server.
+
+    Example: MINYI_PUBLIC_URL=https://minyi.example.gov.cn minyi serve
+    """
+    from app.server import serve as run_server
+
+    settings = obj.settings()
+    obj.prefect(settings)
+    run_server(settings, host, port, staff_host, staff_port, echo=click.echo, worker=worker)
+
+
+@cli.command()
+@click.option("--month", default=None, help="YYYY-MM: re-run the month's blocking suites.")
+@click.option(
+    "--date",
+    "day",
+    default=None,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Show the recorded validations of a day.",
+)
+@click.pass_obj
+def validate(obj: Context, month: str | None, day: datetime | None) -> None:
+    """Validate a month with Great Expectations (or show a day's results); exit 1 when blocked.
+
+    Example: minyi validate --month 2026-10
+    """
+    if (month is None) == (day is None):
+        raise click.UsageError("give exactly one of --month or --date")
+    settings = obj.settings()
+    if month is not None:
+        obj.prefect(settings)
+        from flows.commands import validate_flow
+
+        lines, blocked = _run_flow(settings, validate_flow, str(settings.home), _month(month))
+    else:
+        from app.readonly import validation_history
+
+        assert day is not None
+        lines, blocked = validation_history(settings.published_path, f"day:{day.date().isoformat()}")
+    for line in lines:
+        click.echo(line)
+    if blocked:
+        raise click.ClickException("validation failed: the bulletin will not be published")
+
+
+@cli.group()
+def dnc() -> None:
+    """The do-not-contact list (numbers never contacted, on any channel)."""
+
+
+@dnc.command("add")
+@click.argument("numbers", nargs=-1, required=True)
+@click.option("--reason", default="requested", show_default=True)
+@click.pass_obj
+def dnc_add(obj: Context, numbers: tuple[str, ...], reason: str) -> None:
+    """Add phone numbers (any usual shape: 138 1234 5678, +86…, full-width digits).
+
+    Example: minyi dnc add 13812345678 "+86 139 0000 1111" --reason complaint
+    """
+    from minyi.keys import private_file
+
+    settings = obj.settings()
+    obj.prefect(settings)
+    from flows.commands import dnc_add_flow
+
+    handover = private_file(settings.home, f"dnc-{uuid.uuid4().hex}.txt", "\n".join(numbers))
+    added, rejected = _run_flow(settings, dnc_add_flow, str(settings.home), str(handover), reason)
+    click.echo(f"added {added} number(s) to the do-not-contact list")
+    if rejected:
+        click.echo(f"    {rejected} input(s) were not mainland mobile numbers and were ignored")
+
+
+@cli.group("prefect")
+def prefect_group() -> None:
+    """The home's persistent Prefect server (when PREFECT_API_URL is not set)."""
+
+
+@prefect_group.command("status")
+@click.pass_obj
+def prefect_status(obj: Context) -> None:
+    """Show whether the home's Prefect server runs, and its address (the Prefect UI)."""
+    from flows.runtime import local_server
+
+    settings = obj.settings()
+    info = local_server(settings.home)
+    if os.environ.get("PREFECT_API_URL"):
+        click.echo(f"PREFECT_API_URL={os.environ['PREFECT_API_URL']} (the home's own server is not used)")
+    elif info is None:
+        click.echo("not running (the next command that needs it starts it)")
+    else:
+        click.echo(f"running: {str(info['url']).removesuffix('/api')} (pid {info['pid']})")
+
+
+@prefect_group.command("stop")
+@click.pass_obj
+def prefect_stop(obj: Context) -> None:
+    """Stop the home's Prefect server (scheduled runs stop until it runs again)."""
+    from flows.runtime import stop_local_server
+
+    click.echo("stopped" if stop_local_server(obj.settings().home) else "not running")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: maps failures to exit codes and one-line messages."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="minyi", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.UsageError as exc:
+        exc.show()
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as exc:  # the one-line cause; --debug shows the traceback
+        if debug:
+            traceback.print_exc()
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        click.echo(f"minyi: error: {message}", err=True)
+        return 1
+    return 0
+
+
+def run() -> None:
+    """The console script: ``main`` and the process exit.
+
+    After a failure, exit without interpreter finalisation (once the atexit
+    handlers have run): objects the failed flow still holds would otherwise
+    make DuckDB's bindings print reference-leak warnings under the one-line error.
+    """
+    os.umask(0o077)  # files holding personal data: 0600 in 0700 folders
+    code = main()
+    if code != 0:
+        import atexit
+
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    run()

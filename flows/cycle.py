@@ -1,0 +1,302 @@
+"""The center's cycle as Prefect flows: ``minyi-day``, ``minyi-dispatch``, ``minyi-month``.
+
+Each flow takes the **home** (a path) and loads the settings itself, so no
+secret is ever a flow parameter; it opens the warehouse once, runs its stages
+as tasks (``flows.intake``, ``flows.contact``, ``flows.month``), publishes the
+staff copy and returns a small report. The CLI calls these functions (one flow
+run per command); ``minyi serve`` runs them as scheduled deployments
+(``flows.deployments``). A failed run tells people (``flows.notify``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from channels import clock
+from channels.hours import is_working_day
+from channels.landing import LandingStore
+from flows import contact, intake, notify, wiring
+from flows import month as month_stage
+from flows.publish import publish
+from minyi import months
+from minyi.errors import UsageRefused, is_transient
+from minyi.settings import Settings, load_settings
+from warehouse.fieldwork import IngestReport
+
+
+def _retry_transient(task: object, task_run: object, state: object) -> bool:
+    try:
+        state.result()  # type: ignore[attr-defined]
+    except Exception as exc:  # the task's own exception
+        return is_transient(exc)
+    return False
+
+
+def _io_task(name: str):  # type: ignore[no-untyped-def]
+    return task(
+        name=name,
+        cache_policy=NO_CACHE,
+        retries=2,
+        retry_delay_seconds=2,
+        retry_condition_fn=_retry_transient,
+    )
+
+
+import_task = task(name="import-cases", cache_policy=NO_CACHE)(intake.import_inbox)
+draw_task = task(name="draw-sample", cache_policy=NO_CACHE)(intake.draw_day)
+validate_day_task = task(name="validate-day", cache_policy=NO_CACHE)(intake.validate_day)
+ingest_task = _io_task("ingest")(contact.ingest)
+dispatch_task = task(name="dispatch", cache_policy=NO_CACHE)(contact.dispatch)
+close_task = task(name="close-month", cache_policy=NO_CACHE)(month_stage.close_month)
+bulletin_task = task(name="write-bulletin", cache_policy=NO_CACHE)(month_stage.write_bulletin)
+publish_task = _io_task("publish")(publish)
+
+
+def local_today(settings: Settings, now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(settings.zone).date()
+
+
+# --- minyi-day ----------------------------------------------------------------
+
+
+class InboxRejected(UsageRefused):
+    def __init__(self, rejected: dict[str, str], day: date) -> None:
+        self.rejected = rejected
+        names = "; ".join(f"{name}: {why}" for name, why in rejected.items())
+        super().__init__(
+            f"{len(rejected)} file(s) in the inbox could not be read ({names}); they were moved "
+            f"to inbox/cases/rejected/ and {day} was not drawn: fix and put them back "
+            f"/ 有文件无法读取，已移至 rejected，{day} 暂不抽样"
+        )
+
+
+class NoCases(UsageRefused):
+    def __init__(self, day: date) -> None:
+        self.day = day
+        super().__init__(
+            f"no cases of {day} (a working day) have arrived by the cut-off: check the case "
+            f"system's export / {day} 为工作日但未收到办件数据，请检查办件系统导出"
+        )
+
+
+@dataclass(frozen=True)
+class DayResult:
+    day: date
+    imported: intake.Imported
+    draw: intake.DrawReport | None
+    problems: list[str]
+
+
+@flow(name="minyi-day", on_failure=[notify.on_failure], on_crashed=[notify.on_failure])
+def day_flow(home: str, day: date | None = None) -> DayResult:
+    """Import the inbox, close and draw ``day`` (default yesterday), validate it, publish."""
+    settings = load_settings(home)
+    log = get_run_logger()
+    now = datetime.now(UTC)
+    today = local_today(settings, now)
+    day = day or today - timedelta(days=1)
+    with wiring.open_warehouse(settings) as con:
+        imported = import_task(con, settings)
+        for report in imported.loads:
+            log.info("%s: read %s, loaded %s", Path(report.path).name, report.read, report.loaded)
+        if imported.rejected:
+            publish_task(con, settings)
+            raise InboxRejected(imported.rejected, day)
+        drawn = draw_task(con, settings, day, today)
+        problems = validate_day_task(con, day, now)
+        publish_task(con, settings)
+    log.info("%s: eligible %s, sampled %s", day, drawn.eligible, drawn.sampled)
+    if drawn.cases == 0 and is_working_day(day):
+        raise NoCases(day)
+    return DayResult(day, imported, drawn, problems)
+
+
+# --- minyi-dispatch -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispatchRun:
+    dispatch: contact.DispatchReport
+    ingested: IngestReport
+
+
+@flow(name="minyi-dispatch", on_failure=[notify.on_failure], on_crashed=[notify.on_failure])
+def dispatch_flow(home: str, at: datetime | None = None, hold_clock: bool = False) -> DispatchRun:
+    """Load what arrived by ``at`` (default now), do the contact work due, publish.
+
+    ``hold_clock`` stamps what the network does in response at ``at`` (replays and
+    demos over the local emulators; see ``channels.clock``).
+    """
+    settings = load_settings(home)
+    now = datetime.now(UTC)
+    at = at or now
+    with wiring.open_warehouse(settings) as con, LandingStore(settings.landing_path) as landing:
+        kind = wiring.home_kind(con)
+        wiring.check_provider(settings, kind)  # refused before anything is recorded
+        provider = wiring.make_provider(settings, landing, kind)
+        if hold_clock:
+            clock.hold(at)
+        try:
+            got = ingest_task(con, landing, at)
+            report = dispatch_task(con, settings, provider, landing, at, now)
+        finally:
+            if hold_clock:
+                clock.hold(None)
+        publish_task(con, settings)
+    get_run_logger().info(
+        "due %s, sent %s, failed %s, retry %s; %s new answers",
+        report.started,
+        report.sent,
+        report.failed,
+        report.retry,
+        got.respondents,
+    )
+    return DispatchRun(report, got)
+
+
+# --- minyi-month ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthResult:
+    month: str
+    report: month_stage.MonthReport | None
+    bulletin: month_stage.BulletinFiles | None
+    skipped: str | None = None
+
+
+@flow(name="minyi-month", on_failure=[notify.on_failure], on_crashed=[notify.on_failure])
+def month_flow(
+    home: str,
+    month: str | None = None,
+    cutoff: datetime | None = None,
+    lang: str = "zh",
+    scheduled: bool = False,
+) -> MonthResult:
+    """Close the month's fieldwork at its cut-off, estimate, validate, write the bulletin, publish.
+
+    ``scheduled`` runs (every morning of the first days of a month) do nothing until
+    the cut-off has passed and nothing once the month is closed.
+    """
+    settings = load_settings(home)
+    now = datetime.now(UTC)
+    month = months.parse(month) if month else months.last_month(local_today(settings, now))
+    with wiring.open_warehouse(settings) as con, LandingStore(settings.landing_path) as landing:
+        if scheduled:
+            from warehouse.monthly import cutoff_of
+
+            if cutoff_of(con, month) is not None:
+                return MonthResult(month, None, None, f"{month} is already closed")
+            due_at = month_stage.default_cutoff(settings, month)
+            if now < due_at:
+                return MonthResult(month, None, None, f"{month} closes at {due_at:%Y-%m-%d %H:%M}")
+        cut = month_stage.resolve_cutoff(con, settings, month, now, cutoff)
+        ingest_task(con, landing, cut)
+        report = close_task(con, settings, month, cut)
+        bulletin = None
+        if not report.blocking_failed:
+            bulletin = bulletin_task(con, settings, month, lang)
+        publish_task(con, settings)
+    if report.blocking_failed:
+        raise month_stage.ValidationBlocked(
+            f"{month}: validation failed, the bulletin was not published: "
+            + "; ".join(report.validation)
+        )
+    return MonthResult(month, report, bulletin)
+
+
+# --- the demo: a month replayed in one run ------------------------------------------
+
+
+@flow(name="minyi-demo")
+def demo_flow(
+    home: str,
+    month: str,
+    rounds: dict[str, list[datetime]],
+    cutoff: datetime,
+    close_rounds: list[datetime],
+    hold_clock: bool = False,
+    lang: str = "zh",
+) -> MonthResult:
+    """Replay a synthetic month through the same stages: for each day (ISO keys of ``rounds``)
+    import its file, draw, contact at the day's clock ``rounds``, validate; then the close."""
+    settings = load_settings(home)
+    with wiring.open_warehouse(settings) as con, LandingStore(settings.landing_path) as landing:
+        _demo_setup(con, settings)
+        kind = wiring.home_kind(con)
+        provider = wiring.make_provider(settings, landing, kind)
+        try:
+            for key in sorted(rounds):
+                day = date.fromisoformat(key)
+                _drop_export(settings, day)
+                _demo_day(con, settings, landing, provider, day, rounds[key], hold_clock)
+            print(f"closing fieldwork at {cutoff.astimezone(settings.zone):%Y-%m-%d %H:%M}…")
+            for at in close_rounds:
+                _demo_round(con, settings, landing, provider, at, hold_clock)
+        finally:
+            clock.hold(None)
+        ingest_task(con, landing, cutoff)
+        report = month_stage.close_month(con, settings, month, cutoff)
+        bulletin = None
+        if not report.blocking_failed:
+            bulletin = month_stage.write_bulletin(con, settings, month, lang)
+        publish(con, settings)
+    return MonthResult(month, report, bulletin)
+
+
+def _demo_setup(con, settings):  # type: ignore[no-untyped-def]
+    """Mark the demo home, load its units and the numbers that opted out before the month."""
+    from demo.district import OPTED_OUT_FILE, UNITS_FILE
+    from warehouse.contacts import add_opt_outs
+    from warehouse.loaders import load_units
+
+    wiring.mark_demo_home(con)
+    report = load_units(con, settings.home / UNITS_FILE)
+    numbers = (settings.home / OPTED_OUT_FILE).read_text(encoding="utf-8").split()
+    add_opt_outs(con, numbers, "sms", datetime(2000, 1, 1, tzinfo=UTC))
+    print(f"units: {report.loaded} loaded; {len(numbers)} numbers opted out earlier", flush=True)
+
+
+def _drop_export(settings, day):  # type: ignore[no-untyped-def]
+    """The case system drops the day's export into the inbox."""
+    from demo.district import EXPORTS
+
+    source = settings.home / EXPORTS / f"cases-{day.isoformat()}.csv"
+    if source.exists():
+        settings.inbox.mkdir(parents=True, exist_ok=True)
+        source.replace(settings.inbox / source.name)
+
+
+def _demo_round(con, settings, landing, provider, at, hold_clock):  # type: ignore[no-untyped-def]
+    if hold_clock:
+        clock.hold(at)
+    got = contact.ingest(con, landing, at)
+    report = contact.dispatch(con, settings, provider, landing, at, at)
+    return got, report
+
+
+def _demo_day(con, settings, landing, provider, day, rounds, hold_clock):  # type: ignore[no-untyped-def]
+    import time
+
+    t0 = time.monotonic()
+    imported = intake.import_inbox(con, settings)
+    drawn = intake.draw_day(con, settings, day, day + timedelta(days=1))
+    sent = answers = 0
+    for at in rounds:
+        got, report = _demo_round(con, settings, landing, provider, at, hold_clock)
+        sent += report.sent
+        answers += got.respondents
+    problems = intake.validate_day(con, day, rounds[-1] if rounds else datetime.now(UTC))
+    load = imported.loads[0] if imported.loads else None
+    read = f"cases {load.read:>5,} (dup {load.duplicate}, quarantined {load.quarantined})" if load else "no file"
+    status = "  ⚠ " + "; ".join(problems) if problems else "  ✓ validated"
+    print(
+        f"{day}  {read}  eligible {drawn.eligible:>5,}  sampled {drawn.sampled:>3}  "
+        f"contacts {sent:>4}  answers {answers:>4}{status}  ({time.monotonic() - t0:.1f}s)",
+        flush=True,
+    )

@@ -1,0 +1,394 @@
+"""Stage: closing a month — final dispositions, weights, estimates, validation, bulletin.
+
+A month closes at its **cut-off**: by default the ``MINYI_MONTH_CLOSE_WORKING_DAY``-th
+working day of the next month at ``MINYI_MONTH_AT`` (local time), so that the
+last day's sample had its SMS, voice and evaluator attempts. The cut-off is
+stored (``month_closes``); dispositions, weights, estimates and every re-render
+use that one cut-off, so an answer arriving later never changes a closed month.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from channels.hours import is_working_day
+from flows import validation
+from minyi import months
+from minyi.errors import UsageRefused
+from minyi.settings import Settings
+from sampling import dispositions as aapor
+from warehouse import monthly
+from warehouse import validations as stored_validations
+
+SUITES_DOCS = "data_docs"
+
+
+def default_cutoff(settings: Settings, month: str) -> datetime:
+    """The ``month_close_working_day``-th working day of the next month, at ``month_at``."""
+    _, day = months.bounds(month)
+    seen = 0
+    while True:
+        if is_working_day(day):
+            seen += 1
+            if seen == settings.month_close_working_day:
+                return datetime.combine(day, settings.month_at, tzinfo=settings.zone)
+        day += timedelta(days=1)
+
+
+class MonthStillOpen(UsageRefused):
+    def __init__(self, month: str, cutoff: datetime) -> None:
+        self.month = month
+        self.cutoff = cutoff
+        super().__init__(
+            f"fieldwork of {month} is open until {cutoff:%Y-%m-%d %H:%M}: the month closes then "
+            f"(or pass --cutoff to close it earlier) / {month} 访评尚未截止（{cutoff:%Y-%m-%d %H:%M}）"
+        )
+
+
+def resolve_cutoff(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    month: str,
+    now: datetime,
+    asked: datetime | None = None,
+) -> datetime:
+    """The month's cut-off: the stored one (a closed month keeps it), the one asked for, or the
+    default; refused while the default is still in the future."""
+    stored = monthly.cutoff_of(con, month)
+    if stored is not None and asked is None:
+        return stored
+    cutoff = asked or default_cutoff(settings, month)
+    if asked is None and cutoff > now:
+        raise MonthStillOpen(month, cutoff)
+    _, nxt = months.bounds(month)
+    if cutoff.astimezone(settings.zone).date() < nxt:
+        raise UsageRefused(
+            f"the cut-off {cutoff:%Y-%m-%d %H:%M} is inside {month}: it must be after the month "
+            f"/ 截止时间必须在 {month} 之后"
+        )
+    return cutoff
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    month: str
+    cutoff: datetime
+    sampled: int
+    responded: int
+    reportable: int
+    validation: tuple[str, ...]
+    blocking_failed: bool
+
+
+def finalise_dispositions(
+    con: duckdb.DuckDBPyConnection, month: str, at: datetime, final: bool
+) -> pl.DataFrame:
+    summary = monthly.event_summary(con, month, at)
+    coded = aapor.assign(summary).with_columns(
+        is_final=pl.lit(final) | ~pl.col("aapor_code").is_in(["3.19"]),
+        decided_at=pl.lit(at.astimezone(UTC)).cast(pl.Datetime("us", "UTC")),
+    )
+    monthly.store_dispositions(con, month, coded)
+    return coded
+
+
+def close_month(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, cutoff: datetime
+) -> MonthReport:
+    """Final dispositions, nonresponse-adjusted weights, per-unit estimates, blocking validation."""
+    from expectations.validate import build_data_docs, validate
+    from sampling.comparison import compare_units
+    from sampling.estimation import domain_estimates
+    from sampling.weights import nonresponse_adjust
+
+    coded = finalise_dispositions(con, month, cutoff, final=True)
+    monthly.record_close(con, month, cutoff)
+    weights = nonresponse_adjust(monthly.sampled_for_weighting(con, month, cutoff))
+    monthly.store_weights(con, month, weights)
+    responses = monthly.responses(con, month, cutoff)
+    units = monthly.units(con)
+    disp = monthly.dispositions(con, month)
+    outcomes = [
+        validate(disp, "dispositions", sampled=coded.height, docs_run=month),
+        validate(responses, "responses", docs_run=month),
+    ]
+    docs = build_data_docs(settings.home / SUITES_DOCS)
+    validation.record(con, f"month:{month}", outcomes, cutoff, docs)
+    est = domain_estimates(
+        responses.with_columns(pl.col("satisfied").cast(pl.Boolean)), domain="unit_id"
+    )
+    per_unit, funnel = compare_units(
+        est,
+        units.select("unit_id", "peer_group"),
+        seed=settings.sample_seed,
+        min_respondents=settings.min_respondents,
+        top_n=settings.top_n,
+        funnel_level=settings.funnel_level,
+    )
+    rates = aapor.rates(disp, ["unit_id"]).select("unit_id", pl.col("RR1").alias("response_rate"))
+    monthly.store_response_rates(con, month, _all_rates(disp))
+    sampled = disp.group_by("unit_id").agg(pl.len().cast(pl.Int32).alias("sampled"))
+    rows = (
+        units.select("unit_id")
+        .join(sampled, on="unit_id", how="left")
+        .join(rates, on="unit_id", how="left")
+        .join(per_unit.drop("responded", strict=False), on="unit_id", how="left")
+        .join(est.select("unit_id", "responded"), on="unit_id", how="left")
+        .with_columns(
+            pl.col("sampled").fill_null(0),
+            pl.col("responded").fill_null(0).cast(pl.Int32),
+            pl.col("reportable").fill_null(False),
+        )
+    )
+    keep = [
+        "unit_id",
+        "sampled",
+        "responded",
+        "response_rate",
+        "satisfaction_rate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n_eff",
+        "reportable",
+        "rank",
+        "rank_low",
+        "rank_high",
+        "flag",
+        "funnel_low",
+        "funnel_high",
+    ]
+    monthly.store_unit_month(con, month, rows.select(keep), funnel)
+    return MonthReport(
+        month,
+        cutoff,
+        coded.height,
+        responses.height,
+        int(rows["reportable"].sum()),
+        tuple(o.describe() for o in outcomes),
+        any(o.blocking_failed for o in outcomes),
+    )
+
+
+def _all_rates(disp: pl.DataFrame) -> pl.DataFrame:
+    """AAPOR rates by unit × channel, by unit, by channel and overall ('*' = all)."""
+    frame = disp.with_columns(pl.col("channel").fill_null("none"))
+    parts = []
+    for unit_all, channel_all in ((False, False), (False, True), (True, False), (True, True)):
+        keyed = frame.with_columns(
+            *([pl.lit("*").alias("unit_id")] if unit_all else []),
+            *([pl.lit("*").alias("channel")] if channel_all else []),
+        )
+        parts.append(aapor.rates(keyed, ["unit_id", "channel"]))
+    return pl.concat(parts)
+
+
+def validate_month(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str
+) -> tuple[list[str], bool]:
+    """Re-run the month's blocking suites now and record them."""
+    from expectations.validate import build_data_docs, validate
+
+    cutoff = monthly.cutoff_of(con, month)
+    if cutoff is None:
+        raise MonthNotClosed(month)
+    disp = monthly.dispositions(con, month)
+    sampled = con.sql(
+        "SELECT count(*) FROM samples WHERE strftime(sample_date, '%Y-%m') = $m",
+        params={"m": month},
+    ).fetchall()[0][0]
+    outcomes = [
+        validate(disp, "dispositions", sampled=sampled, docs_run=month),
+        validate(monthly.responses(con, month, cutoff), "responses", docs_run=month),
+    ]
+    docs = build_data_docs(settings.home / SUITES_DOCS)
+    validation.record(con, f"month:{month}", outcomes, datetime.now(UTC), docs)
+    lines = [f"month:{month} {o.describe()}" for o in outcomes]
+    return lines, any(o.blocking_failed for o in outcomes)
+
+
+# --- the bulletin -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulletinFiles:
+    directory: Path
+    html: Path
+    csv: Path
+    pdf: Path | None = None
+    conduct: Path | None = None
+
+
+class ValidationBlocked(UsageRefused):
+    """The month's validation failed: the bulletin is not published."""
+
+
+class MonthNotClosed(UsageRefused):
+    def __init__(self, month: str) -> None:
+        super().__init__(
+            f"no estimates for {month}: close the month first (`minyi month --month {month}`) "
+            f"/ {month} 尚未结账，请先运行 minyi month"
+        )
+
+
+def write_bulletin(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, lang: str = "zh"
+) -> BulletinFiles:
+    """Render the month's bulletin and exports into ``<home>/bulletins/<month>/``, replaced
+    whole: a failed or killed run leaves the previous complete set. Refuses when the month's
+    validation failed or the month was not closed."""
+    data = _bulletin_data(con, settings, month)
+    final = settings.home / "bulletins" / month
+    with _replaced_directory(final) as directory:
+        files = _render_all(settings, data, month, lang, directory)
+    return BulletinFiles(
+        final,
+        final / files.html.name,
+        final / files.csv.name,
+        None if files.pdf is None else final / files.pdf.name,
+        None if files.conduct is None else final / files.conduct.name,
+    )
+
+
+def _bulletin_data(con: duckdb.DuckDBPyConnection, settings: Settings, month: str):  # type: ignore[no-untyped-def]
+    from bulletins import model
+    from sampling.estimation import overall_estimate
+
+    scope = f"month:{month}"
+    failed = stored_validations.blocking_failures(con, scope)
+    if failed:
+        raise ValidationBlocked(
+            f"the {month} bulletin is not published: validation failed ({'; '.join(failed)}); "
+            f"see `minyi validate --month {month}` / {month} 数据校验未通过，通报不予发布"
+        )
+    cutoff = monthly.cutoff_of(con, month)
+    units = monthly.unit_month(con, month)
+    if cutoff is None or units.is_empty():
+        raise MonthNotClosed(month)
+    docs = stored_validations.data_docs_of(con, scope)
+    counts = monthly.fieldwork_counts(con, month, cutoff)
+    responses = monthly.responses(con, month, cutoff)
+    district = overall_estimate(responses.with_columns(pl.col("satisfied").cast(pl.Boolean)))
+    channels = monthly.channel_fieldwork(con, month, cutoff)
+    disp = monthly.dispositions(con, month)
+    overall_rr = aapor.rates(disp.with_columns(pl.lit(1).alias("_all")), ["_all"])["RR1"]
+    previous = monthly.unit_month(con, months.previous(month))
+    return (
+        model.BulletinData(
+            month=month,
+            district_name=settings.district_name,
+            fieldwork=model.Fieldwork(
+                cases=counts["cases"],
+                eligible=counts["eligible"],
+                sampled=counts["sampled"],
+                responded=counts["responded"],
+                response_rate=overall_rr[0] if overall_rr.len() else None,
+                channels=tuple(
+                    model.ChannelFieldwork(
+                        r["channel"],
+                        r["contacted"],
+                        r["responded"],
+                        r["responded"] / r["contacted"] if r["contacted"] else None,
+                    )
+                    for r in channels.iter_rows(named=True)
+                ),
+            ),
+            district=model.DistrictFigure(
+                district["satisfaction_rate"],
+                district["ci_low"],
+                district["ci_high"],
+                district["responded"],
+            ),
+            units=units.with_columns(pl.lit(month).alias("month")),
+            funnel=monthly.funnel(con, month),
+            channel_mix=monthly.channel_mix(con, month, cutoff),
+            previous=None if previous.is_empty() else previous,
+            integrity=model.IntegritySummary(
+                counts["integrity_reports"],
+                counts["integrity_units"],
+                counts["dissatisfied_followups"],
+            ),
+            validation_ok=True,
+            data_docs_path=None if docs is None else "../../data_docs/index.html",
+            generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        ),
+        responses,
+    )
+
+
+def _render_all(settings: Settings, gathered, month: str, lang: str, directory: Path) -> BulletinFiles:  # type: ignore[no-untyped-def]
+    from bulletins.pdf import render_pdf
+    from bulletins.render import render_html, units_csv
+
+    data, responses = gathered
+    suffix = "" if lang == "zh" else f".{lang}"
+    html = directory / f"bulletin{suffix}.html"
+    csv = directory / "units.csv"
+    html.write_text(
+        render_html(data, lang, min_respondents=settings.min_respondents),  # type: ignore[arg-type]
+        encoding="utf-8",
+    )
+    csv.write_bytes(units_csv(data))
+    pdf = directory / f"bulletin{suffix}.pdf"
+    pdf.write_bytes(render_pdf(data, lang, min_respondents=settings.min_respondents))  # type: ignore[arg-type]
+    conduct = directory / "conduct.csv"
+    conduct.write_bytes(_conduct_export(settings, month, responses, data.units))
+    return BulletinFiles(directory, html, csv, pdf, conduct)
+
+
+def _conduct_export(
+    settings: Settings, month: str, responses: pl.DataFrame, units: pl.DataFrame
+) -> bytes:
+    """The assessment office's file: index, points, vetoes (<home>/conduct/vetoes-YYYY-MM.csv)."""
+    from bulletins.conduct import conduct_csv, conduct_scores, level_counts_of, load_config
+
+    veto_file = settings.home / "conduct" / f"vetoes-{month}.csv"
+    vetoes = (
+        pl.read_csv(veto_file, infer_schema=False).select("unit_id", "item")
+        if veto_file.exists()
+        else pl.DataFrame(schema={"unit_id": pl.String, "item": pl.String})
+    )
+    counts = level_counts_of(responses).with_columns(pl.lit(month).alias("month"))
+    frame = conduct_scores(
+        counts, units.select("unit_id", "unit_name", "peer_group"), vetoes, load_config()
+    )
+    return conduct_csv(frame)
+
+
+class _replaced_directory:
+    """Write into a fresh folder beside ``final``; on success swap it in, else remove it.
+
+    The previous complete set stays in place until the new one is complete; after a
+    crash between the two renames the next run puts the previous set back.
+    """
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        tag = f"{os.getpid()}"
+        self.fresh = final.with_name(f".{final.name}.new-{tag}")
+        self.old = final.with_name(f".{final.name}.old")
+
+    def __enter__(self) -> Path:
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        if self.old.exists() and not self.final.exists():
+            self.old.rename(self.final)  # a crash between the renames: restore the last set
+        shutil.rmtree(self.fresh, ignore_errors=True)
+        self.fresh.mkdir()
+        return self.fresh
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if exc is not None:
+            shutil.rmtree(self.fresh, ignore_errors=True)
+            return
+        shutil.rmtree(self.old, ignore_errors=True)
+        if self.final.exists():
+            self.final.rename(self.old)
+        self.fresh.rename(self.final)
+        shutil.rmtree(self.old, ignore_errors=True)

@@ -1,0 +1,195 @@
+"""The one place where implementations are chosen and leaves are plugged together.
+
+- The warehouse: ``<home>/warehouse.duckdb``, opened once per flow run (waiting
+  while another run holds it), with the settings its views need.
+- The provider, by ``MINYI_PROVIDER`` (CONTRACT.md "Operating a center"):
+  ``twilio`` (SMS and voice through Twilio, ``MINYI_TWILIO_API_URL`` may point
+  the real client at the local emulator), ``manual`` (the evaluators' worklist
+  only), ``simulated`` (simulated people; only in a home made by ``minyi demo``).
+  In every real mode the evaluators' calls go to the worklist; in a demo home the
+  evaluators are simulated too. Unset: nothing is sent and nothing recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from fastapi import FastAPI
+
+from channels.base import Provider
+from channels.composite import CompositeProvider
+from channels.landing import LandingStore
+from channels.simulated import SimulatedProvider
+from channels.worklist.store import Worklist, WorklistProvider
+from minyi.errors import SettingsError, UsageRefused
+from minyi.settings import Settings
+from minyi.vocab import HOME_DEMO, HOME_REAL
+from warehouse import db
+from warehouse.errors import WarehouseBusy
+
+TRUTH_FILE = "demo/truth.parquet"
+
+
+def warehouse_config(settings: Settings) -> dict[str, object]:
+    """Settings the views need, stored in the warehouse's ``config`` table."""
+    return {"satisfied_min_level": settings.satisfied_min_level, "min_cell": settings.min_cell}
+
+
+@contextlib.contextmanager
+def open_warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The live warehouse; waits up to ``warehouse_wait_seconds`` for another run to free it."""
+    deadline = time.monotonic() + settings.warehouse_wait_seconds
+    while True:
+        try:
+            manager = db.connect(settings.warehouse_path, warehouse_config(settings))
+            con = manager.__enter__()
+        except WarehouseBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+            continue
+        break
+    try:
+        yield con
+    except BaseException as exc:
+        if not manager.__exit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        manager.__exit__(None, None, None)
+
+
+def home_kind(con: duckdb.DuckDBPyConnection) -> str:
+    """``demo`` for a home made by ``minyi demo``, else ``real``."""
+    rows = con.sql("SELECT value FROM config WHERE key = 'home_kind'").fetchall()
+    return str(rows[0][0]) if rows else HOME_REAL
+
+
+def mark_demo_home(con: duckdb.DuckDBPyConnection) -> None:
+    """Record that this warehouse was made by ``minyi demo`` (refused if it holds real data)."""
+    kind = home_kind(con)
+    if kind == HOME_DEMO:
+        return
+    has_data = con.sql("SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM cases)")
+    if int(has_data.fetchall()[0][0]):
+        raise UsageRefused(
+            "this home already holds real units or cases; `minyi demo` needs a new home "
+            "(--home DIR) / 该数据目录已有真实数据，演示请使用新目录"
+        )
+    con.execute("INSERT OR REPLACE INTO config VALUES ('home_kind', ?)", [HOME_DEMO])
+
+
+class ProviderNotConfigured(UsageRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            "MINYI_PROVIDER is not set: nobody was contacted and nothing was recorded; set it "
+            "to twilio, aliyun or manual / 未设置 MINYI_PROVIDER（twilio、aliyun 或 manual），未联系任何人"
+        )
+
+
+class SimulatedRefused(UsageRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            "MINYI_PROVIDER=simulated writes invented answers and is allowed only in a home "
+            "made by `minyi demo` / 模拟渠道只能用于 minyi demo 生成的演示数据目录"
+        )
+
+
+def _truth(home: Path) -> dict[str, float]:
+    path = home / TRUTH_FILE
+    if not path.exists():
+        return {}
+    frame = pl.read_parquet(path)
+    return dict(zip(frame["case_id"].to_list(), frame["p"].to_list(), strict=True))
+
+
+def simulated_provider(settings: Settings, landing: LandingStore) -> SimulatedProvider:
+    truth = _truth(settings.home)
+    return SimulatedProvider(
+        record=landing.record,
+        recorded_sid=landing.sid_of_attempt,
+        truth=lambda case_id: truth.get(case_id, 0.85),
+        seed=settings.sample_seed,
+    )
+
+
+def check_provider(settings: Settings, kind: str) -> None:
+    """Refuse before anything is recorded: no provider, or simulated people in a real home."""
+    if settings.provider is None:
+        raise ProviderNotConfigured()
+    if settings.provider == "simulated" and kind != HOME_DEMO:
+        raise SimulatedRefused()
+
+
+def make_provider(settings: Settings, landing: LandingStore, kind: str) -> Provider:
+    """The provider ``MINYI_PROVIDER`` names, with the evaluators' worklist for manual calls."""
+    check_provider(settings, kind)
+    if settings.provider == "simulated":
+        return simulated_provider(settings, landing)
+    manual: Provider = (
+        simulated_provider(settings, landing)
+        if kind == HOME_DEMO
+        else WorklistProvider(Worklist(settings.landing_path, settings.evaluators))
+    )
+    if settings.provider == "manual":
+        return manual
+    if settings.provider == "twilio":
+        return CompositeProvider([_twilio(settings), manual])
+    raise SettingsError("MINYI_PROVIDER", f"{settings.provider} is not available yet")
+
+
+def _twilio(settings: Settings) -> Provider:
+    from channels.sessions import SessionStore
+    from channels.twilio.provider import TwilioProvider, make_client
+
+    if not settings.twilio_configured:
+        raise SettingsError(
+            "TWILIO_ACCOUNT_SID", "MINYI_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+        )
+    if not settings.public_url:
+        raise SettingsError("MINYI_PUBLIC_URL", "required with Twilio (the base URL it calls back)")
+    assert settings.twilio_account_sid and settings.twilio_auth_token
+    return TwilioProvider(
+        make_client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token.get_secret_value(),
+            api_url=settings.twilio_api_url,
+        ),
+        from_number=settings.twilio_from_number,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        public_url=settings.public_url,
+        sessions=SessionStore(settings.landing_path),
+        context=lambda case_id: {"district": settings.district_name},
+        real_clock=settings.twilio_api_url is None,
+    )
+
+
+def webhook_apps(settings: Settings) -> list[FastAPI]:
+    """The provider webhook apps the public listener serves (none without a provider)."""
+    apps: list[FastAPI] = []
+    if settings.provider == "twilio" or settings.twilio_configured:
+        from channels.twilio.receiver import create_app
+
+        if not (settings.twilio_auth_token and settings.public_url):
+            raise SettingsError(
+                "MINYI_PUBLIC_URL", "Twilio webhooks need TWILIO_AUTH_TOKEN and MINYI_PUBLIC_URL"
+            )
+        apps.append(
+            create_app(
+                auth_token=settings.twilio_auth_token.get_secret_value(),
+                public_url=settings.public_url,
+                landing_path=settings.landing_path,
+            )
+        )
+    return apps
+
+
+def normalise_phones(phones: pl.Series) -> pl.DataFrame:
+    """``phone_e164`` and ``phone_status`` per input (``warehouse.phones.normalise``)."""
+    from warehouse.phones import normalise
+
+    return normalise(phones)
