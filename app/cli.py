@@ -546,20 +546,19 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """The console script: ``main`` and the process exit.
 
-    After a failure, exit without interpreter finalisation (once the atexit
-    handlers have run): objects the failed flow still holds would otherwise
-    make DuckDB's bindings print reference-leak warnings under the one-line error.
+    Exit without interpreter finalisation, once the atexit handlers (Prefect's
+    flushing of events and logs among them) have run: objects a flow run still
+    holds would otherwise make DuckDB's bindings print reference-leak reports
+    under the command's output.
     """
+    import atexit
+
     os.umask(0o077)  # files holding personal data: 0600 in 0700 folders
     code = main()
-    if code != 0:
-        import atexit
-
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

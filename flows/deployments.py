@@ -53,6 +53,14 @@ class Plan:
     cron: str
     parameters: dict[str, object]
     description: str
+    rrule: str | None = None  # instead of the cron, for a time with seconds
+
+    def schedule(self, timezone: str):  # type: ignore[no-untyped-def]
+        from prefect.schedules import Cron, RRule
+
+        if self.rrule:
+            return RRule(self.rrule, timezone=timezone)
+        return Cron(self.cron, timezone=timezone)
 
 
 def _hours(windows: tuple[tuple[time, time], ...]) -> str:
@@ -73,6 +81,12 @@ def plans(settings: Settings) -> list[Plan]:
             f"{settings.day_at.minute} {settings.day_at.hour} * * *",
             {"home": home},
             "每日：导入办件、抽取昨日样本、校验、发布 / import, draw yesterday, validate, publish",
+            (
+                f"FREQ=DAILY;BYHOUR={settings.day_at.hour};BYMINUTE={settings.day_at.minute};"
+                f"BYSECOND={settings.day_at.second}"
+                if settings.day_at.second
+                else None
+            ),
         ),
         Plan(
             "minyi-dispatch",
@@ -105,7 +119,6 @@ async def ensure_pool(name: str) -> None:
 async def register(settings: Settings) -> list[str]:
     """Create or update the home's three deployments; returns their ``flow/deployment`` names."""
     from prefect.deployments.runner import EntrypointType
-    from prefect.schedules import Cron
 
     from flows import cycle
 
@@ -119,7 +132,7 @@ async def register(settings: Settings) -> list[str]:
     for plan in plans(settings):
         deployment = await functions[plan.flow].ato_deployment(  # type: ignore[attr-defined]
             name=settings.district,
-            schedules=[Cron(plan.cron, timezone=settings.timezone)],
+            schedules=[plan.schedule(settings.timezone)],
             parameters=plan.parameters,
             description=plan.description,
             tags=["minyi", settings.district],

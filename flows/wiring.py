@@ -16,10 +16,10 @@ import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
-from fastapi import FastAPI
 
 from channels.base import Provider
 from channels.composite import CompositeProvider
@@ -31,6 +31,9 @@ from minyi.settings import Settings
 from minyi.vocab import HOME_DEMO, HOME_REAL
 from warehouse import db
 from warehouse.errors import WarehouseBusy
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 TRUTH_FILE = "demo/truth.parquet"
 

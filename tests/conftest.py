@@ -15,6 +15,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 # no test may start a temporary Prefect server: flows run against the session's server
 os.environ["PREFECT_SERVER_ALLOW_EPHEMERAL_MODE"] = "false"
+os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 
 
 @pytest.fixture(autouse=True)
