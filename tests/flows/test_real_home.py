@@ -121,7 +121,7 @@ def test_no_provider_or_simulated_in_a_real_home_is_refused_and_records_nothing(
         with pytest.MonkeyPatch.context() as mp:
             for key, value in env.items():
                 mp.setenv(key, value)
-            code, out, err = _minyi(capsys, home, "dispatch", "--at", "2026-11-17T10:00:00+08:00")
+            code, _out, err = _minyi(capsys, home, "dispatch", "--at", "2026-11-17T10:00:00+08:00")
         assert code == 1 and "simulated" in err and "minyi demo" in err
     assert outbox() == 0
     assert not (home / "landing.sqlite").exists() or _landing_rows(home) == 0
