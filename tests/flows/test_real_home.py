@@ -114,7 +114,7 @@ def test_no_provider_or_simulated_in_a_real_home_is_refused_and_records_nothing(
         finally:
             con.close()
 
-    code, out, err = _minyi(capsys, home, "dispatch", "--at", "2026-11-17T10:00:00+08:00")
+    code, _, err = _minyi(capsys, home, "dispatch", "--at", "2026-11-17T10:00:00+08:00")
     assert code == 1 and "MINYI_PROVIDER is not set" in err and err.count("\n") == 1
     (home / "minyi.env").write_text("MINYI_PROVIDER=simulated\n", encoding="utf-8")
     for env in ({}, {"MINYI_ENV": "production"}):
