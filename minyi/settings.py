@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from minyi.errors import SettingsError
@@ -237,24 +237,6 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @model_validator(mode="after")
-    def _no_weak_secrets(self) -> Settings:
-        if self.env != "production":
-            return self
-        for name, value, minimum in (
-            ("MINYI_HASH_KEY", self.hash_key, 16),
-            ("TWILIO_AUTH_TOKEN", self.twilio_auth_token, 16),
-            ("MINYI_SMTP_PASSWORD", self.smtp_password, 1),
-        ):
-            if value is None:
-                continue
-            secret = value.get_secret_value().strip()
-            if secret.lower() in PLACEHOLDER_SECRETS or "development" in secret.lower():
-                raise ValueError(f"{name} is a placeholder; set the real secret")
-            if len(secret) < minimum:
-                raise ValueError(f"{name} is too short for production (at least {minimum})")
-        return self
-
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -313,7 +295,7 @@ def load_settings(home: Path | str | None = None, **overrides: object) -> Settin
     values = {key: val for key, val in overrides.items() if val is not None}
     env_file = home / ENV_FILE
     try:
-        return Settings(
+        settings = Settings(
             home=home,
             _env_file=env_file if env_file.is_file() else None,  # type: ignore[call-arg]
             **values,  # type: ignore[arg-type]
@@ -326,6 +308,26 @@ def load_settings(home: Path | str | None = None, **overrides: object) -> Settin
         shown = "" if isinstance(given, dict) or field in _SECRET_FIELDS else f" (given {given!r})"
         expected = WINDOWS_FORM if field == "calling_windows" else _expected(field)
         raise SettingsError(env_name(field), message + shown, expected) from None
+    _refuse_weak_secrets(settings)
+    return settings
+
+
+def _refuse_weak_secrets(settings: Settings) -> None:
+    """In production, placeholder or short secrets are refused (the value is never shown)."""
+    if settings.env != "production":
+        return
+    for name, value, minimum in (
+        ("MINYI_HASH_KEY", settings.hash_key, 16),
+        ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token, 16),
+        ("MINYI_SMTP_PASSWORD", settings.smtp_password, 1),
+    ):
+        if value is None:
+            continue
+        secret = value.get_secret_value().strip()
+        if secret.lower() in PLACEHOLDER_SECRETS or "development" in secret.lower():
+            raise SettingsError(name, "a placeholder is not a secret in production", "the real secret")
+        if len(secret) < minimum:
+            raise SettingsError(name, f"too weak for production (fewer than {minimum} characters)")
 
 
 _SECRET_FIELDS = frozenset(
