@@ -1,4 +1,11 @@
-"""What the project sends to Twilio matches Twilio's OpenAPI description (requestBody schemas)."""
+"""What the project sends to Twilio matches Twilio's OpenAPI description (requestBody schemas).
+
+The schemas of the two requests we make (Messages and Calls create) are kept,
+resolved, in ``tests/fixtures/twilio/request_schemas.json``, so the check runs
+everywhere; where the full description is beside the project
+(``../shared/twilio/twilio_api_v2010.json``, found from the project root) the
+fixture is checked to be exactly what it says.
+"""
 
 from __future__ import annotations
 
@@ -16,36 +23,44 @@ from channels.sessions import SessionStore
 from channels.twilio.provider import TwilioProvider, make_client
 from demo.twilio_emulator import Emulator, Scripted, run_in_thread
 
-SPEC = Path("/work/shared/twilio/twilio_api_v2010.json")
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json"
+FIXTURE = ROOT / "tests" / "fixtures" / "twilio" / "request_schemas.json"
 ACCOUNT = "AC" + "5" * 32
 TOKEN = "spec-token"
 PREFIX = "/2010-04-01/Accounts/{AccountSid}/"
 
-pytestmark = pytest.mark.skipif(not SPEC.exists(), reason="Twilio's OpenAPI description is absent")
-
 
 @cache
-def _spec() -> dict[str, Any]:
-    return json.loads(SPEC.read_text(encoding="utf-8"))
+def _fixture() -> dict[str, Any]:
+    return dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
 
 
-def _resolve(node: Any) -> Any:
+def _resolve(spec: dict[str, Any], node: Any) -> Any:
     """Inline ``#/components/...`` references."""
     if isinstance(node, dict):
         if "$ref" in node:
-            target: Any = _spec()
+            target: Any = spec
             for part in node["$ref"].removeprefix("#/").split("/"):
                 target = target[part]
-            return _resolve(target)
-        return {key: _resolve(value) for key, value in node.items()}
+            return _resolve(spec, target)
+        return {key: _resolve(spec, value) for key, value in node.items()}
     if isinstance(node, list):
-        return [_resolve(value) for value in node]
+        return [_resolve(spec, value) for value in node]
     return node
 
 
 def _schema(resource: str) -> dict[str, Any]:
-    body = _spec()["paths"][PREFIX + resource + ".json"]["post"]["requestBody"]
-    return dict(_resolve(body["content"]["application/x-www-form-urlencoded"]["schema"]))
+    return dict(_fixture()[resource])
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="../shared/twilio is not beside this checkout")
+def test_the_kept_schemas_are_twilios() -> None:
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    for resource in ("Messages", "Calls"):
+        body = spec["paths"][PREFIX + resource + ".json"]["post"]["requestBody"]
+        fresh = _resolve(spec, body["content"]["application/x-www-form-urlencoded"]["schema"])
+        assert json.loads(json.dumps(fresh)) == _fixture()[resource]
 
 
 def _typed(pairs: list[tuple[str, str]], schema: dict[str, Any]) -> dict[str, Any]:

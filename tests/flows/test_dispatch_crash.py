@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -46,8 +47,21 @@ def _home(tmp_path: Path, n: int) -> tuple[Path, list[str]]:
     return home, phones
 
 
+@pytest.fixture
+def busy_cpu() -> Iterator[None]:
+    """A process keeping one core busy, so the test runs as on a loaded machine."""
+    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        burner.kill()
+        burner.wait()
+
+
 @pytest.mark.flow
-def test_kill_and_restart_never_contacts_anyone_twice(prefect_api: str, tmp_path: Path) -> None:
+def test_kill_and_restart_never_contacts_anyone_twice(
+    prefect_api: str, busy_cpu: None, tmp_path: Path
+) -> None:
     home, phones = _home(tmp_path, 60)
     emulator = Emulator(account_sid=ACCOUNT, auth_token=TOKEN, slow=dict.fromkeys(phones, 0.08))
     with run_in_thread(emulator.app) as api_url:

@@ -97,6 +97,13 @@ def test_a_real_home_from_files_to_a_published_bulletin(
         con.close()
     assert channels == [("manual",)] and kind == [] and rows == [(2,)]
 
+    status = staff.get("/status")
+    assert status.status_code == 200
+    for heading in ("今日导入", "最近抽样", "今日联系", "故障", "最近运行", "下次计划运行"):
+        assert heading in status.text
+    assert "2026-11-16" in status.text and "minyi-month" in status.text  # the draw, the runs
+    assert not re.search(r"1[3-9]\d{9}", status.text)  # aggregates only, never a number
+
 
 @pytest.mark.flow
 def test_no_provider_or_simulated_in_a_real_home_is_refused_and_records_nothing(
