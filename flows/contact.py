@@ -69,8 +69,12 @@ def dispatch(
     actions = due(state, at, plan, fieldwork.manual_used(con, at, settings.zone))
     to_send = fieldwork.write_outbox(con, actions, provider.name, at)
 
+    # the warehouse's lists cannot change while this run holds it; opt-outs that arrive by
+    # webhook meanwhile land in the landing store, which is asked at every send
+    blocked = contacts.blocked_among(con, to_send["phone_e164"].drop_nulls().to_list())
+
     def allowed(phone: str) -> bool:
-        return not contacts.is_blocked(con, phone) and not landing.is_opted_out(phone)
+        return phone not in blocked and not landing.is_opted_out(phone)
 
     def record(outcomes: Sequence[dispatcher.Outcome]) -> None:
         fieldwork.mark_attempts(

@@ -44,11 +44,18 @@ def add_opt_outs(
     return int(con.sql("SELECT count(*) FROM opt_outs").fetchall()[0][0] - before)
 
 
-def is_blocked(con: duckdb.DuckDBPyConnection, phone_e164: str) -> bool:
-    """True when the number opted out or is on the do-not-contact list, as of now."""
-    rows = con.sql(
-        "SELECT EXISTS (SELECT 1 FROM opt_outs WHERE phone_e164 = $p) "
-        "OR EXISTS (SELECT 1 FROM do_not_contact WHERE phone_e164 = $p)",
-        params={"p": phone_e164},
-    ).fetchall()
-    return bool(rows and rows[0][0])
+def blocked_among(con: duckdb.DuckDBPyConnection, phones: Sequence[str]) -> set[str]:
+    """Which of ``phones`` opted out or are on the do-not-contact list, as of now."""
+    if not phones:
+        return set()
+    frame = pl.DataFrame({"phone_e164": list(set(phones))}, schema={"phone_e164": pl.String})
+    con.register("_phones", frame.to_arrow())
+    try:
+        rows = con.sql(
+            "SELECT phone_e164 FROM _phones SEMI JOIN "
+            "(SELECT phone_e164 FROM opt_outs UNION ALL SELECT phone_e164 FROM do_not_contact) "
+            "USING (phone_e164)"
+        ).fetchall()
+    finally:
+        con.unregister("_phones")
+    return {r[0] for r in rows}
