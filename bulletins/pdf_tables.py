@@ -1,0 +1,98 @@
+"""Tables of the PDF: grid lines, a shaded head repeated on each page, tinted rows.
+
+A unit below its peers and a unit above (or 十佳) get the same treatment: a
+tinted row and a bold, coloured mark with its symbol (▼ / ▲ / ★).
+A column of small bars (the channel mix) is left out: its numbers are in the
+other columns.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from fpdf import FPDF
+from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.fonts import FontFace
+
+from bulletins.document import Table, Tone
+from bulletins.pdf_text import wrap
+
+RGB = tuple[int, int, int]
+TONE_TEXT: Final[dict[str, RGB]] = {
+    "below": (194, 65, 12),
+    "above": (0, 87, 160),
+    "top": (0, 122, 90),
+    "muted": (107, 114, 128),
+    "strong": (17, 17, 17),
+}
+TONE_ROW: Final[dict[str, RGB]] = {
+    "below": (253, 238, 230),
+    "above": (232, 240, 250),
+    "top": (230, 245, 239),
+}
+_HEAD: Final[RGB] = (238, 240, 243)
+_LINE: Final[RGB] = (68, 68, 68)
+
+
+class TableMixin(FPDF):
+    """Adds :meth:`table_block` to the bulletin's FPDF."""
+
+    def table_block(self, t: Table, left: float, width: float) -> None:
+        keep = [j for j in range(len(t.heads)) if not any(row[j].bar for row in t.rows)]
+        heads = [t.heads[j] for j in keep]
+        rel = [t.widths[j] for j in keep]
+        widths = [w * width / sum(rel) for w in rel]
+        numeric = [t.numeric[j] for j in keep]
+        size, line_h = 9.5, 4.6
+        if self.will_page_break(8 + line_h * 2 * min(len(t.rows) + 1, 4)):
+            self.add_page()
+        self.ln(1.5)
+        if t.caption:
+            self.set_font("sans", "B", size=10.5)
+            self.set_text_color(17, 17, 17)
+            self.cell(width, 6, t.caption, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("sans", size=size)
+        self.set_draw_color(*_LINE)
+        self.set_line_width(0.2)
+        with self.table(
+            col_widths=tuple(widths),
+            width=width,
+            align="LEFT",
+            text_align=tuple("RIGHT" if n else "LEFT" for n in numeric),
+            headings_style=FontFace(emphasis="BOLD", fill_color=_HEAD),
+            line_height=line_h,
+            padding=(0.9, 1.3),
+            wrapmode=WrapMode.CHAR,
+            borders_layout="ALL",
+            first_row_as_headings=True,
+        ) as table:
+            head = table.row()
+            for text, w in zip(heads, widths, strict=True):
+                head.cell("\n".join(wrap(self, text, w - 2.8)), align="CENTER")
+            rows = list(t.rows) + ([t.footer] if t.footer else [])
+            for i, cells in enumerate(rows):
+                tone = t.row_tones[i] if i < len(t.row_tones) else None
+                fill = TONE_ROW.get(tone or "")
+                row = table.row()
+                for j, w in zip(keep, widths, strict=True):
+                    cell = cells[j]
+                    self.set_font("sans", "B" if _bold(cell.tone) else "", size=size)
+                    text = "\n".join(wrap(self, cell.text, w - 2.8))
+                    row.cell(text, style=_style(cell.tone, fill, footer=t.footer is cells))
+        self.set_font("sans", size=size)
+        self.ln(2.5)
+
+
+def _bold(tone: Tone | None) -> bool:
+    return tone in ("below", "above", "top", "strong")
+
+
+def _style(tone: Tone | None, fill: RGB | None, *, footer: bool) -> FontFace | None:
+    colour = TONE_TEXT.get(tone or "")
+    if colour is None and fill is None and not footer:
+        return None
+    return FontFace(
+        emphasis="BOLD" if _bold(tone) or footer else None,
+        color=colour,
+        fill_color=fill,
+    )
