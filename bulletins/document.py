@@ -25,6 +25,7 @@ class Cell:
     text: str
     tone: Tone | None = None
     bar: tuple[tuple[str, float], ...] = ()  # (colour, share) segments of a small bar
+    marks: tuple[tuple[str, Tone], ...] = ()  # badges (words, tone); ``text`` joins them
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,9 @@ class Table:
     heads: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     numeric: tuple[bool, ...]
-    widths: tuple[float, ...]  # relative widths; the renderer scales them
     footer: tuple[Cell, ...] | None = None
     row_tones: tuple[Tone | None, ...] = ()  # a tinted row for a unit below/above/top
+    grow: int = 0  # the column that takes the spare width (usually the unit's name)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class Figure:
     chart: Chart
     caption: str
     aria: str
-    key: str = ""  # number → unit name, under the chart
+    key_label: str = ""  # e.g. "序号对照："
+    key: tuple[str, ...] = ()  # "1 区发展改革局", ...: numbers on the chart → unit names
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Document:
     lang: str
     html_lang: str
     title: str
+    title_lines: tuple[str, ...]  # where the title breaks when it needs two lines
     short_title: str
     masthead: str
     doc_number: str

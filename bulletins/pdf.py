@@ -90,7 +90,7 @@ def printed_texts(doc: Document) -> Iterator[tuple[str, str]]:
                     for cell in row:
                         yield f"{where}: {row[1].text if len(row) > 1 else ''}", cell.text
             elif isinstance(b, Figure):
-                yield where, b.caption + b.key
+                yield where, b.caption + b.key_label + "".join(b.key)
                 for item in b.chart.items:
                     if isinstance(item, Text):
                         yield f"{where}: chart", item.text
@@ -229,14 +229,16 @@ class _Pdf(TableMixin, FPDF):
         self.set_line_width(0.6)
         self.line(LEFT, y, LEFT + WIDTH, y)
         self.set_y(y + self.pitch * 1.2)
-        self._title(d.title)
+        self._title(d.title, d.title_lines)
         self.ln(self.pitch * 0.5)
         self._font("serif", self.body_size)
         self._lines(wrap(self, d.recipients, WIDTH), self.pitch, LEFT)
 
-    def _title(self, title: str) -> None:
+    def _title(self, title: str, breaks: tuple[str, ...] = ()) -> None:
+        """The title centred; when it needs two lines, broken where the words allow."""
         self._font("serif", 22, bold=True)
-        lines = wrap(self, title, WIDTH - 10)
+        lines = [title] if self.get_string_width(title) <= WIDTH - 10 else list(breaks or (title,))
+        lines = [piece for line in lines for piece in wrap(self, line, WIDTH - 10)]
         for line in lines:
             self.cell(WIDTH, 22 * PT * 1.55, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
@@ -263,7 +265,7 @@ class _Pdf(TableMixin, FPDF):
         height = f.chart.height * k
         self._font("sans", 9)
         caption = wrap(self, f.caption, WIDTH)
-        key = wrap(self, f.key, WIDTH) if f.key else []
+        key = self._entries(f.key_label, f.key, WIDTH) if f.key else []
         if self.will_page_break(height + 4.5 * len(caption) + 4):
             self.add_page()
         y = self.get_y() + 2
@@ -275,6 +277,20 @@ class _Pdf(TableMixin, FPDF):
         self._font("sans", 8.5, MUTED)
         self._lines(key, 4.3, LEFT)
         self.ln(3)
+
+    def _entries(self, label: str, entries: tuple[str, ...], width: float) -> list[str]:
+        """``label`` then the entries, packed into lines without splitting an entry."""
+        self._font("sans", 8.5)
+        gap = "　" if self.lg == "zh" else "   "
+        lines, line = [], label
+        for entry in entries:
+            candidate = line + (gap if line != label else "") + entry
+            if line != label and self.get_string_width(candidate) > width:
+                lines.append(line)
+                line = entry
+            else:
+                line = candidate
+        return [*lines, line]
 
     def _attachment_note(self) -> None:
         self.ln(self.pitch)

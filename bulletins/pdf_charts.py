@@ -55,17 +55,12 @@ def draw_chart(pdf: FPDF, chart: Chart, x0: float, y0: float, width: float, font
 
 def _text(pdf: FPDF, t: Text, x: float, y: float, k: float, font: str) -> None:
     size_pt = t.size * k / 0.352778  # mm → pt
-    pdf.set_font(font, size=size_pt)
+    pdf.set_font(font, "B" if t.bold else "", size=size_pt)
     pdf.set_text_color(*_rgb(t.colour))
     w = pdf.get_string_width(t.text)
     dx = {"start": 0.0, "middle": w / 2, "end": w}[t.anchor]
-    if t.bold:
-        pdf.set_draw_color(*_rgb(t.colour))
-        pdf.set_line_width(0.12)
-        pdf.text_mode = "FILL_STROKE"  # type: ignore[assignment]
-    if t.rotate:
+    if t.rotate:  # about the anchor point, as SVG's rotate(-90 x y)
         with pdf.rotation(90, x, y):
             pdf.text(x - dx, y, t.text)
     else:
         pdf.text(x - dx, y, t.text)
-    pdf.text_mode = "FILL"  # type: ignore[assignment]

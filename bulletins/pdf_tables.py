@@ -32,6 +32,8 @@ TONE_ROW: Final[dict[str, RGB]] = {
 }
 _HEAD: Final[RGB] = (238, 240, 243)
 _LINE: Final[RGB] = (68, 68, 68)
+_WHITE: Final[RGB] = (255, 255, 255)
+_PAD: Final = 2.9  # mm of padding and rule per cell
 
 
 class TableMixin(FPDF):
@@ -40,10 +42,10 @@ class TableMixin(FPDF):
     def table_block(self, t: Table, left: float, width: float) -> None:
         keep = [j for j in range(len(t.heads)) if not any(row[j].bar for row in t.rows)]
         heads = [t.heads[j] for j in keep]
-        rel = [t.widths[j] for j in keep]
-        widths = [w * width / sum(rel) for w in rel]
         numeric = [t.numeric[j] for j in keep]
-        size, line_h = 9.5, 4.6
+        size = 9.5 if len(keep) <= 7 else 8.0  # wide tables in a smaller face
+        line_h = size * 0.48
+        widths = self._widths(t, keep, width, size)
         if self.will_page_break(8 + line_h * 2 * min(len(t.rows) + 1, 4)):
             self.add_page()
         self.ln(1.5)
@@ -72,7 +74,7 @@ class TableMixin(FPDF):
             rows = list(t.rows) + ([t.footer] if t.footer else [])
             for i, cells in enumerate(rows):
                 tone = t.row_tones[i] if i < len(t.row_tones) else None
-                fill = TONE_ROW.get(tone or "")
+                fill = TONE_ROW.get(tone or "", _WHITE)
                 row = table.row()
                 for j, w in zip(keep, widths, strict=True):
                     cell = cells[j]
@@ -81,6 +83,44 @@ class TableMixin(FPDF):
                     row.cell(text, style=_style(cell.tone, fill, footer=t.footer is cells))
         self.set_font("sans", size=size)
         self.ln(2.5)
+
+    def _widths(self, t: Table, keep: list[int], width: float, size: float) -> list[float]:
+        """Column widths from the content: each column as wide as its longest cell and its
+        head (a head may take two lines, never a split word), the widest text column
+        narrowed when the table is too wide, the unit column widened to fill the rest."""
+        self.set_font("sans", "B", size=size)
+        natural, minimum = [], []
+        for j in keep:
+            head = t.heads[j]
+            head_w = self.get_string_width(head)
+            half = max(self.get_string_width(head[: (len(head) + 1) // 2]), head_w / 2)
+            cells = [row[j].text for row in (*t.rows, *([t.footer] if t.footer else []))]
+            cell_w = max((self.get_string_width(x) for x in cells), default=0.0)
+            natural.append(max(head_w, cell_w) + _PAD)
+            floor = 24.0 if j == t.grow else 12.0  # a unit's name keeps room for ~6 characters
+            minimum.append((max(half, cell_w) if t.numeric[j] else max(half, floor)) + _PAD)
+        total = sum(natural)
+        widths = list(natural)
+        if total > width:
+            text_cols = sorted(
+                (k for k, j in enumerate(keep) if not t.numeric[j]), key=lambda k: -natural[k]
+            )
+            for k in text_cols:
+                cut = min(total - width, widths[k] - minimum[k])
+                widths[k] -= cut
+                total -= cut
+            if total > width:
+                for k, j in enumerate(keep):
+                    if t.numeric[j]:
+                        cut = min(total - width, widths[k] - minimum[k])
+                        widths[k] -= cut
+                        total -= cut
+            if total > width:
+                widths = [w * width / total for w in widths]
+        elif total < width:
+            target = keep.index(t.grow) if t.grow in keep else 0
+            widths[target] += width - total
+        return widths
 
 
 def _bold(tone: Tone | None) -> bool:

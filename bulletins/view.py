@@ -53,11 +53,12 @@ def build_document(data: BulletinData, lang: Lang, min_respondents: int) -> Docu
     mv = i18n.month_values(lang, data.month)
     num = Numbering()
     units = judged(data)
+    overall = _overall(data, lang, num, min_respondents)  # tables numbered in reading order
     uv = units_view(data, units, lang, min_respondents, num)
 
     body: list[Block] = [Para(i18n.text(lang, "intro", **mv))]
     sections: list[tuple[str, list[Block]]] = [
-        (t["s_overall"], _overall(data, lang, num, min_respondents)),
+        (t["s_overall"], overall),
         (t["s_units"], uv.blocks),
     ]
     followups = followups_blocks(data, lang, num)
@@ -74,6 +75,7 @@ def build_document(data: BulletinData, lang: Lang, min_respondents: int) -> Docu
         method_attachment(data, units, uv, lang, min_respondents, num, generated),
         validation_attachment(data, lang),
     )
+    title = i18n.text(lang, "title", district=data.district_name, **mv)
     number = ""
     if doc.doc_serial is not None:
         number = i18n.text(
@@ -82,7 +84,8 @@ def build_document(data: BulletinData, lang: Lang, min_respondents: int) -> Docu
     return Document(
         lang=lang,
         html_lang="zh-CN" if lang == "zh" else "en",
-        title=i18n.text(lang, "title", district=data.district_name, **mv),
+        title=title.replace("\n", "" if lang == "zh" else " "),
+        title_lines=tuple(title.split("\n")),
         short_title=i18n.text(lang, "short_title", district=data.district_name, **mv),
         masthead=doc.masthead or doc.issuer,
         doc_number=number,
@@ -161,7 +164,6 @@ def _channel_table(data: BulletinData, lang: Lang, num: Numbering) -> Table:
         heads=(t["fw_channel"], t["fw_contacted"], t["fw_responded"], t["fw_ch_rr"]),
         rows=rows,
         numeric=(False, True, True, True),
-        widths=(3, 2, 2, 2),
         footer=(
             Cell(t["fw_total"]),
             Cell(fmt.count(fw.sampled)),
@@ -220,7 +222,6 @@ def _categories(data: BulletinData, lang: Lang, num: Numbering, min_n: int) -> l
             ),
             rows=tuple(table_rows),
             numeric=(False, True, True, True, True, True),
-            widths=(4, 2, 2, 2, 2, 2),
         ),
     ]
 

@@ -18,7 +18,7 @@ from bulletins.model import (
     RESPONDENTS,
     BulletinData,
 )
-from bulletins.view_units import GroupRows, UnitsView, badges, group_key, row_tone
+from bulletins.view_units import GroupRows, UnitsView, badges, group_key, mark_cell, row_tone
 from minyi import columns as c
 
 if TYPE_CHECKING:
@@ -71,7 +71,11 @@ def _details(lang: Lang, g: GroupRows, num: Numbering) -> Table:
     rows = []
     for i, r in enumerate(g.rows, start=1):
         marks = badges(lang, r)
-        words = "　".join(w for w, _ in marks) if marks else i18n.evidence(lang, r[EVIDENCE] or "none")
+        judgement = (
+            mark_cell(lang, marks)
+            if marks
+            else Cell(i18n.evidence(lang, r[EVIDENCE] or "none"), "muted")
+        )
         rows.append(
             (
                 Cell(str(i)),
@@ -83,7 +87,7 @@ def _details(lang: Lang, g: GroupRows, num: Numbering) -> Table:
                 Cell(fmt.DASH if r[c.RANK] is None else str(r[c.RANK])),
                 Cell(fmt.rank_interval(r[c.RANK_LOW], r[c.RANK_HIGH])),
                 Cell(fmt.probability(r[P_BELOW])),
-                Cell(words, marks[0][1] if marks else "muted"),
+                judgement,
             )
         )
     return Table(
@@ -102,8 +106,8 @@ def _details(lang: Lang, g: GroupRows, num: Numbering) -> Table:
         ),
         rows=tuple(rows),
         numeric=(True, False, True, True, True, True, True, True, True, False),
-        widths=(1.1, 4.4, 1.5, 1.9, 1.9, 2.7, 1.3, 1.7, 2.0, 3.0),
         row_tones=tuple(row_tone(r) for r in g.rows),
+        grow=1,
     )
 
 
@@ -128,8 +132,7 @@ def _charts(lang: Lang, g: GroupRows, num: Numbering) -> list[Block]:
     funnel = charts.funnel_chart(
         dots, g.target, x_title=t["axis_respondents"], y_title=t["axis_rate"]
     )
-    sep = "　" if lang == "zh" else "; "
-    key = i18n.text(lang, "funnel_key", pairs=sep.join(f"{d.key} {d.name}" for d in dots))
+    key = tuple(f"{d.key} {d.name}" for d in dots)
     ranking = charts.ranking_chart(
         [
             charts.RankRow(
@@ -151,6 +154,7 @@ def _charts(lang: Lang, g: GroupRows, num: Numbering) -> list[Block]:
             funnel,
             i18n.text(lang, "funnel_caption", n=num.next_figure(), group=g.name),
             f"{g.name} {t['axis_rate']}",
+            t["funnel_key"],
             key,
         ),
         Figure(
@@ -197,7 +201,7 @@ def _channel_mix(data: BulletinData, uv: UnitsView, lang: Lang, num: Numbering) 
         heads=(t["col_peer_group"], t["col_unit"], *[i18n.channel(lang, ch) for ch in names], ""),
         rows=tuple(rows),
         numeric=(False, False, *[True] * len(names), False),
-        widths=(2.2, 4.4, *[2.4] * len(names), 2.6),
+        grow=1,
     )
 
 
@@ -227,7 +231,6 @@ def validation_attachment(data: BulletinData, lang: Lang) -> Attachment:
                 heads=(t["v_col_suite"], t["v_col_checks"], t["v_col_rows"], t["v_col_result"]),
                 rows=rows,
                 numeric=(False, True, True, False),
-                widths=(4, 2, 2, 3),
             )
         )
         failures = [(o, f) for o in outcomes for f in o.failures]

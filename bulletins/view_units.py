@@ -74,6 +74,12 @@ def badges(lang: Lang, row: Row) -> list[tuple[str, Tone]]:
     return out
 
 
+def mark_cell(lang: Lang, marks: list[tuple[str, Tone]]) -> Cell:
+    """A cell of badges; its tone is the first mark's (below comes before 十佳)."""
+    sep = "　" if lang == "zh" else "; "
+    return Cell(sep.join(w for w, _ in marks), marks[0][1], marks=tuple(marks))
+
+
 def row_tone(row: Row) -> Tone | None:
     ev = row.get(EVIDENCE)
     if ev == "below":
@@ -140,7 +146,7 @@ def units_view(
                     for r in small
                 ),
                 numeric=(False, False, True, True),
-                widths=(2, 5, 2, 2),
+                grow=1,
             )
         )
     if data.followups is not None:
@@ -190,18 +196,14 @@ def _group_table(
     t = i18n.labels(lang)
     heads = [t["col_rank"], t["col_unit"], t["col_responded"], t["col_rate"]]
     numeric = [True, False, True, True]
-    widths = [1.3, 5.0, 1.8, 2.0]
     if adjusted:
         heads.append(t["col_adjusted"])
         numeric.append(True)
-        widths.append(2.2)
     heads.append(t["col_compare"])
     numeric.append(False)
-    widths.append(3.4)
     for comparison in comparisons:
         heads.append(t[f"col_{comparison}"])
         numeric.append(True)
-        widths.append(2.2)
     rows = []
     for r in g.rows:
         cells = [
@@ -214,8 +216,7 @@ def _group_table(
             cells.append(Cell(fmt.pct(r[ESTIMATE])))
         marks = badges(lang, r)
         if marks:
-            sep = "　" if lang == "zh" else "; "
-            cells.append(Cell(sep.join(w for w, _ in marks), marks[0][1]))
+            cells.append(mark_cell(lang, marks))
         else:
             cells.append(Cell(i18n.evidence(lang, "none"), "muted"))
         for comparison in comparisons:
@@ -226,8 +227,8 @@ def _group_table(
         heads=tuple(heads),
         rows=tuple(rows),
         numeric=tuple(numeric),
-        widths=tuple(widths),
         row_tones=tuple(row_tone(r) for r in g.rows),
+        grow=1,
     )
 
 
@@ -282,7 +283,6 @@ def followups_blocks(data: BulletinData, lang: Lang, num: Numbering) -> list[Blo
                     for r in rows
                 ),
                 numeric=(False, True, True, True, True),
-                widths=(5, 2, 2, 2, 2),
             )
         )
     if data.complaints is not None:

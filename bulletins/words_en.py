@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 LABELS: Final[dict[str, str]] = {
-    "title": "Statistical Bulletin on Government Service Satisfaction in {district}, {month_name} {year}",
+    "title": "Statistical Bulletin on Government Service\nSatisfaction in {district}, {month_name} {year}",
     "short_title": "{district} satisfaction bulletin, {month_name} {year}",
     "doc_number": "{prefix} [{year}] No. {serial}",
     "signer": "Signed off by: {name}",
@@ -80,8 +80,8 @@ LABELS: Final[dict[str, str]] = {
     "col_rate": "Rate this month",
     "col_adjusted": "Adjusted rate",
     "col_compare": "Against peers",
-    "col_mom": "On last month",
-    "col_yoy": "On a year ago",
+    "col_mom": "On last month (points)",
+    "col_yoy": "On a year ago (points)",
     "col_peer_group": "Peer group",
     "col_sampled": "Sampled",
     "cmp_up": "up {pp}",
@@ -148,7 +148,7 @@ LABELS: Final[dict[str, str]] = {
         "below or above peers are named, the others numbered as in the table. The funnel is a "
         "picture; the judgement comes from the comparison model."
     ),
-    "funnel_key": "Key: {pairs}",
+    "funnel_key": "Key: ",
     "rank_caption": (
         "Figure {n}. {group} ranking: dot = rate compared, bar = its 95% interval, dashed line = "
         "peer average; right column = place interval."

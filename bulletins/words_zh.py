@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 LABELS: Final[dict[str, str]] = {
-    "title": "关于{district}{year}年{month}月政务服务满意度访评情况的统计通报",
+    "title": "关于{district}{year}年{month}月政务服务\n满意度访评情况的统计通报",
     "short_title": "{district}{year}年{month}月政务服务满意度统计通报",
     "doc_number": "{prefix}〔{year}〕{serial}号",
     "signer": "签发人：{name}",
@@ -81,8 +81,8 @@ LABELS: Final[dict[str, str]] = {
     "col_rate": "本月满意率",
     "col_adjusted": "调整后满意率",
     "col_compare": "与同类比较",
-    "col_mom": "较上月",
-    "col_yoy": "较去年同期",
+    "col_mom": "较上月（百分点）",
+    "col_yoy": "较去年同期（百分点）",
     "col_peer_group": "单位类别",
     "col_sampled": "抽样件数",
     "cmp_up": "上升{pp}",
@@ -148,7 +148,7 @@ LABELS: Final[dict[str, str]] = {
         "虚线为95%、实线为99.8%控制限（二项分布）。标注名称的为明显低于或高于同类的单位，"
         "其余以表中序号标注。漏斗图只作示意，判断以比较模型为准。"
     ),
-    "funnel_key": "序号对照：{pairs}",
+    "funnel_key": "序号对照：",
     "rank_caption": "图{n}　{group}排名图：圆点为比较用满意率，横线为其95%置信区间，竖虚线为同类平均；右列为名次区间。",
     "axis_respondents": "有效回答数",
     "axis_rate": "满意率",

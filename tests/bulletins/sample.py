@@ -122,7 +122,7 @@ def sample_data(**changes: object) -> BulletinData:
     )
     previous = previous.with_columns(
         pl.when(pl.col(c.UNIT_ID) == "D2")
-        .then(pl.col(c.SATISFACTION_RATE) + 0.15)
+        .then(pl.col(c.SATISFACTION_RATE) + 0.2)
         .otherwise(pl.col(c.SATISFACTION_RATE))
         .alias(c.SATISFACTION_RATE)
     )
