@@ -47,6 +47,7 @@ CROWD = [
     (f"W{k}", f"政务大厅第{k}号综合窗口", "window", 60, 44 + k % 3, 0.90 + (k % 5) * 0.006)
     for k in range(4, 16)
 ]
+CROWD[1] = ("W5", "政务大厅喆堃联办窗口", *CROWD[1][2:])  # hanzi outside GB 2312 (extra_chars.txt)
 
 
 def _rows() -> list[UnitRow]:
