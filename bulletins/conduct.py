@@ -46,7 +46,6 @@ from typing import Any, Final
 import polars as pl
 
 from bulletins.exports.cells import csv_bytes
-
 from minyi.columns import (
     FINAL_WEIGHT,
     MONTH,

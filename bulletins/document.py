@@ -81,7 +81,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Document:
-    lang: str
+    lang: Literal["zh", "en"]
     html_lang: str
     title: str
     title_lines: tuple[str, ...]  # where the title breaks when it needs two lines

@@ -58,7 +58,9 @@ class BulletinFontError(BulletinError):
     def __init__(self, missing: dict[str, list[str]]) -> None:
         self.missing = missing
         chars = "".join(sorted(missing))
-        where = "; ".join(f"{ch} (U+{ord(ch):04X}) in {', '.join(p[:3])}" for ch, p in sorted(missing.items()))
+        where = "; ".join(
+            f"{ch} (U+{ord(ch):04X}) in {', '.join(p[:3])}" for ch, p in sorted(missing.items())
+        )
         super().__init__(
             f"PDF 缺少字形，无法打印：{chars}；请把这些字加入 bulletins/fonts/extra_chars.txt 并运行 "
             f"make_subset.py。 The PDF fonts lack {len(missing)} character(s): {where}; add them to "

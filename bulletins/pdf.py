@@ -78,7 +78,7 @@ def printed_texts(doc: Document) -> Iterator[tuple[str, str]]:
     for name in ("issue_date", "copy_to", "printed_by", "printed_date", "generated"):
         yield name, getattr(doc, name)
     yield "page numbers", "— 0123456789 —"
-    yield "attachments", "".join(doc.attachment_lines) + i18n.labels(doc.lang)["attachments"]  # type: ignore[index]
+    yield "attachments", "".join(doc.attachment_lines) + i18n.labels(doc.lang)["attachments"]
     for where, blocks in (("body", doc.body), *((a.label, a.blocks) for a in doc.attachments)):
         yield where, where
         for b in blocks:
@@ -135,18 +135,30 @@ class _Pdf(TableMixin, FPDF):
 
     # --- text ------------------------------------------------------------------------
 
-    def _font(self, family: str, size: float, colour: tuple[int, int, int] = INK, bold: bool = False) -> None:
+    def _font(
+        self, family: str, size: float, colour: tuple[int, int, int] = INK, bold: bool = False
+    ) -> None:
         self.set_font(family, "B" if bold else "", size=size)
         self.set_text_color(*colour)
 
-    def _lines(self, lines: list[str], pitch: float, x: float, first_x: float | None = None) -> None:
+    def _lines(
+        self, lines: list[str], pitch: float, x: float, first_x: float | None = None
+    ) -> None:
         for k, line in enumerate(lines):
             if self.will_page_break(pitch):
                 self.add_page()
             self.set_xy(first_x if (k == 0 and first_x is not None) else x, self.get_y())
             self.cell(0, pitch, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def _para(self, text: str, *, lead: str = "", size: float | None = None, indent: float = 2.0, family: str = "serif") -> None:
+    def _para(
+        self,
+        text: str,
+        *,
+        lead: str = "",
+        size: float | None = None,
+        indent: float = 2.0,
+        family: str = "serif",
+    ) -> None:
         size = size or self.body_size
         pitch = self.pitch * size / self.body_size
         em = size * PT
@@ -160,7 +172,7 @@ class _Pdf(TableMixin, FPDF):
             self.set_xy(LEFT + indent * em, y)
             self.cell(self.get_string_width(lead), pitch, lead)
             self._font(family, size)
-            self.cell(0, pitch, lines[0][len(lead):], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(0, pitch, lines[0][len(lead) :], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             lines = lines[1:]
             self._lines(lines, pitch, LEFT)
         else:
@@ -173,7 +185,12 @@ class _Pdf(TableMixin, FPDF):
             self._font("sans", self.body_size)
         else:
             self._font("serif", self.body_size, bold=True)
-        self._lines(wrap(self, h.text, WIDTH, WIDTH - 2 * self.body_size * PT), self.pitch, LEFT, LEFT + 2 * self.body_size * PT)
+        self._lines(
+            wrap(self, h.text, WIDTH, WIDTH - 2 * self.body_size * PT),
+            self.pitch,
+            LEFT,
+            LEFT + 2 * self.body_size * PT,
+        )
 
     def _caution(self, text: str) -> None:
         size = self.body_size - 3
@@ -212,7 +229,9 @@ class _Pdf(TableMixin, FPDF):
             size -= 1
             self.set_font("serif", "B", size=size)
         self.set_y(TOP + 8)
-        self.cell(WIDTH, size * PT * 1.3, d.masthead, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(
+            WIDTH, size * PT * 1.3, d.masthead, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         self.ln(self.pitch * 0.9)
         self._font("serif", self.body_size)
         em = self.body_size * PT
@@ -221,9 +240,13 @@ class _Pdf(TableMixin, FPDF):
             self.set_x(LEFT + em)
             self.cell(WIDTH / 2, self.pitch, d.doc_number)
             self.set_xy(LEFT + WIDTH / 2, y)
-            self.cell(WIDTH / 2 - em, self.pitch, d.signer, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(
+                WIDTH / 2 - em, self.pitch, d.signer, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
         elif d.doc_number:
-            self.cell(WIDTH, self.pitch, d.doc_number, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(
+                WIDTH, self.pitch, d.doc_number, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
         y = self.get_y() + 3
         self.set_draw_color(*RED)
         self.set_line_width(0.6)

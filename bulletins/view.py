@@ -187,7 +187,9 @@ def _categories(data: BulletinData, lang: Lang, num: Numbering, min_n: int) -> l
         left, right = ("（", "）") if lang == "zh" else (" (", ")")
 
         def names(rs: list[dict[str, Any]]) -> str:
-            return sep.join(f"{r[c.CATEGORY]}{left}{fmt.pct(r[c.SATISFACTION_RATE])}{right}" for r in rs)
+            return sep.join(
+                f"{r[c.CATEGORY]}{left}{fmt.pct(r[c.SATISFACTION_RATE])}{right}" for r in rs
+            )
 
         lead = i18n.text(lang, "categories_lead", high=names(by_rate[:2]), low=names(by_rate[-2:]))
     else:
@@ -255,10 +257,10 @@ def _problems(data: BulletinData, lang: Lang, uv: UnitsView) -> list[Block]:
             items.append(i18n.text(lang, "problem_reasons", themes=themes))
     if uv.below_names:
         shown = uv.below_names[:3]
-        count = i18n.text(lang, "below_count", n=len(uv.below_names)) if len(uv.below_names) > 1 else ""
-        items.append(
-            i18n.text(lang, "problem_below", names=t["sep"].join(shown), count=count)
+        count = (
+            i18n.text(lang, "below_count", n=len(uv.below_names)) if len(uv.below_names) > 1 else ""
         )
+        items.append(i18n.text(lang, "problem_below", names=t["sep"].join(shown), count=count))
     if data.integrity.reports:
         items.append(
             i18n.text(

@@ -190,7 +190,9 @@ def _channel_mix(data: BulletinData, uv: UnitsView, lang: Lang, num: Numbering) 
         cells += [
             Cell(f"{per.get(ch, 0):,}（{fmt.pct(per.get(ch, 0) / total)}）" if total else fmt.DASH)
             if lang == "zh"
-            else Cell(f"{per.get(ch, 0):,} ({fmt.pct(per.get(ch, 0) / total)})" if total else fmt.DASH)
+            else Cell(
+                f"{per.get(ch, 0):,} ({fmt.pct(per.get(ch, 0) / total)})" if total else fmt.DASH
+            )
             for ch in names
         ]
         bar = tuple((channel_colour(ch), per.get(ch, 0) / total) for ch in names) if total else ()

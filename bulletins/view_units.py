@@ -15,8 +15,8 @@ import polars as pl
 
 from bulletins import fmt, i18n
 from bulletins.changes import Change, unit_changes
-from bulletins.frames import normalised_units
 from bulletins.document import Block, Cell, Heading, Para, Table, Tone
+from bulletins.frames import normalised_units
 from bulletins.i18n import Lang
 from bulletins.model import (
     ESTIMATE,
@@ -93,7 +93,9 @@ def units_view(
     data: BulletinData, judged: pl.DataFrame, lang: Lang, min_n: int, num: Numbering
 ) -> UnitsView:
     t = i18n.labels(lang)
-    month = normalised_units(data.units).select(c.UNIT_ID, c.SATISFACTION_RATE, c.RESPONDED, c.REPORTABLE, c.SAMPLED)
+    month = normalised_units(data.units).select(
+        c.UNIT_ID, c.SATISFACTION_RATE, c.RESPONDED, c.REPORTABLE, c.SAMPLED
+    )
     merged = judged.join(month, on=c.UNIT_ID, how="left")
     rows = list(merged.iter_rows(named=True))
     adjusted = bool(judged["adjusted"].any()) if judged.height else False
@@ -242,8 +244,8 @@ def followups_blocks(data: BulletinData, lang: Lang, num: Numbering) -> list[Blo
 
         def weighted(col: str) -> float | None:
             known = f.filter(pl.col(col).is_not_null() & (pl.col(TICKETS) > 0))
-            weight = known[TICKETS].sum()
-            return None if not weight else float((known[col] * known[TICKETS]).sum() / weight)
+            weight = float(known[TICKETS].sum())
+            return None if not weight else float((known[col] * known[TICKETS]).sum()) / weight
 
         out.append(
             Para(

@@ -225,7 +225,12 @@ PEER_GROUPS: Final = {
     "section": "Sections",
     "": "Ungrouped",
 }
-CHANNELS: Final = {"sms": "SMS", "voice": "Voice", "manual": "Evaluator call", "simulated": "Simulated"}
+CHANNELS: Final = {
+    "sms": "SMS",
+    "voice": "Voice",
+    "manual": "Evaluator call",
+    "simulated": "Simulated",
+}
 EVIDENCE: Final = {
     "below": "Clearly below peers",
     "none": "No clear difference",

@@ -214,7 +214,12 @@ PEER_GROUPS: Final = {
     "": "未分组",
 }
 CHANNELS: Final = {"sms": "短信", "voice": "自动语音", "manual": "人工电话", "simulated": "模拟"}
-EVIDENCE: Final = {"below": "明显低于同类", "none": "无明显差异", "above": "明显高于同类", "top": "十佳"}
+EVIDENCE: Final = {
+    "below": "明显低于同类",
+    "none": "无明显差异",
+    "above": "明显高于同类",
+    "top": "十佳",
+}
 THEMES: Final = {
     "attitude": "服务态度不好",
     "waiting": "排队等候时间长",
@@ -253,4 +258,8 @@ EXPECTATIONS: Final = {
     "ExpectColumnValuesToMatchRegex": "格式须符合规定",
     "ExpectCompoundColumnsToBeUnique": "组合键不得重复",
 }
-ZONE_NAMES: Final = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Urumqi": "乌鲁木齐时间"}
+ZONE_NAMES: Final = {
+    "Asia/Shanghai": "北京时间",
+    "Asia/Chongqing": "北京时间",
+    "Asia/Urumqi": "乌鲁木齐时间",
+}

@@ -99,7 +99,9 @@ def funnel_chart(
     radius = {True: 5.0, False: 3.8}
     for d in sorted(dots, key=lambda d: d.flag is not None):
         items.append(
-            Circle(sx(d.respondents), sy(d.rate), radius[d.flag is not None], colour(d.flag), d.name)
+            Circle(
+                sx(d.respondents), sy(d.rate), radius[d.flag is not None], colour(d.flag), d.name
+            )
         )
     requests = [
         LabelRequest(
@@ -119,7 +121,9 @@ def funnel_chart(
         if p.leader:
             items.append(Line(*p.leader, colour=MUTED, width=0.7))
         items.append(
-            Text(p.box.x0, p.baseline, p.request.text, _LABEL_SIZE, colour(d.flag), bold=bool(d.flag))
+            Text(
+                p.box.x0, p.baseline, p.request.text, _LABEL_SIZE, colour(d.flag), bold=bool(d.flag)
+            )
         )
     return Chart(
         width=width,

@@ -70,7 +70,9 @@ def ranking_chart(
         y = _TOP + _ROW * i
         if i % 2 == 0:
             items.append(Rect(0, y, width, _ROW, BAND))
-        items.append(Text(label_w - 10, y + _ROW / 2 + 4, _fit(r.name, label_w - 14), 12, INK, "end"))
+        items.append(
+            Text(label_w - 10, y + _ROW / 2 + 4, _fit(r.name, label_w - 14), 12, INK, "end")
+        )
         items.append(Text(width - 8, y + _ROW / 2 + 4, r.rank_interval, 11, MUTED, "end"))
     items.append(Text(width - 8, _TOP - 10, interval_title, 11, MUTED, "end"))
     for t in ticks(lo, hi, nice_step((hi - lo) / 5)):

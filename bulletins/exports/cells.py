@@ -79,7 +79,14 @@ def xlsx_bytes(
     fmt_title = book.add_format({**base, "bold": True, "font_size": 14, "align": "center"})
     fmt_sub = book.add_format({**base, "font_color": "#4b5563", "align": "center"})
     fmt_head = book.add_format(
-        {**base, "bold": True, "bg_color": "#e8ecf3", "border": 1, "text_wrap": True, "align": "center"}
+        {
+            **base,
+            "bold": True,
+            "bg_color": "#e8ecf3",
+            "border": 1,
+            "text_wrap": True,
+            "align": "center",
+        }
     )
     formats = {
         "text": book.add_format({**base, "border": 1}),

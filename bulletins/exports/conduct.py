@@ -233,7 +233,9 @@ def conduct_xlsx(frame: pl.DataFrame, data: BulletinData, config: ConductConfig)
         r[EVIDENCE] = i18n.evidence("zh", r[EVIDENCE]) if r[EVIDENCE] else None
         r[HONOUR] = "十佳" if r[HONOUR] else None
         r[VETO] = "是" if r[VETO] else "否"
-        r[VETO_ITEMS] = "；".join(items.get(code, code) for code in r[VETO_ITEMS].split(";") if code)
+        r[VETO_ITEMS] = "；".join(
+            items.get(code, code) for code in r[VETO_ITEMS].split(";") if code
+        )
         rows.append(r)
     mv = i18n.month_values("zh", data.month)
     when = generated_local(data)

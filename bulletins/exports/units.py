@@ -64,7 +64,9 @@ def units_xlsx(data: BulletinData) -> bytes:
         r = dict(r)
         r[c.PEER_GROUP] = i18n.peer_group("zh", r[c.PEER_GROUP])
         r[c.REPORTABLE] = "是" if r[c.REPORTABLE] else "否（样本不足）"
-        r[c.FLAG] = i18n.evidence("zh", r[c.FLAG]) if r[c.FLAG] else ("无明显差异" if r[c.RANK] else None)
+        r[c.FLAG] = (
+            i18n.evidence("zh", r[c.FLAG]) if r[c.FLAG] else ("无明显差异" if r[c.RANK] else None)
+        )
         r[HONOUR] = "十佳" if r[HONOUR] else None
         rows.append(r)
     when = generated_local(data)

@@ -58,7 +58,9 @@ def codepoints() -> set[int]:
     for lo, hi in _BLOCKS:
         points.update(range(lo, hi + 1))
     extra = (HERE / "extra_chars.txt").read_text(encoding="utf-8")
-    points.update(ord(ch) for line in extra.splitlines() if not line.startswith("#") for ch in line.strip())
+    points.update(
+        ord(ch) for line in extra.splitlines() if not line.startswith("#") for ch in line.strip()
+    )
     return points
 
 
@@ -79,6 +81,11 @@ def build(family: str, weight: str) -> Path:
 
 
 if __name__ == "__main__":
-    for family, weight in (("Sans", "Regular"), ("Sans", "Bold"), ("Serif", "Regular"), ("Serif", "Bold")):
+    for family, weight in (
+        ("Sans", "Regular"),
+        ("Sans", "Bold"),
+        ("Serif", "Regular"),
+        ("Serif", "Bold"),
+    ):
         path = build(family, weight)
         print(path.name, f"{path.stat().st_size / 1e6:.2f} MB")

@@ -31,7 +31,9 @@ def _cmap(s: bytes) -> dict[int, str]:
         for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
             cmap[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be")
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", s, re.S):
-        for lo, hi, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+        for lo, hi, dst in re.findall(
+            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+        ):
             start = int(dst, 16)
             for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
                 cmap[code] = chr(start + k)

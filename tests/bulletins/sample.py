@@ -29,7 +29,9 @@ from minyi import columns as c
 TARGETS = {"agency": 0.90, "department": 0.88, "window": 0.93}
 
 # unit_id, name, group, sampled, responded, rate, rank, rank_low, rank_high, evidence, honour
-UnitRow = tuple[str, str, str, int, int, float, int | None, int | None, int | None, str | None, bool]
+UnitRow = tuple[
+    str, str, str, int, int, float, int | None, int | None, int | None, str | None, bool
+]
 UNITS: list[UnitRow] = [
     ("A1", "区发展改革局", "agency", 80, 60, 0.962, 1, 1, 2, "above", True),
     ("A2", "区市场监管局", "agency", 70, 52, 0.903, 2, 1, 3, "none", False),
@@ -89,7 +91,7 @@ def units_frame(month: str, rows: list[UnitRow], shift: float = 0.0) -> pl.DataF
 
 def judgement(rows: list[UnitRow]) -> pl.DataFrame:
     records = []
-    for uid, _, group, _, responded, rate, rank, rlo, rhi, ev, honour in rows:
+    for uid, _, _group, _, responded, rate, rank, rlo, rhi, ev, honour in rows:
         if responded < 30:
             continue
         adjusted = rate - 0.01 if ev != "below" else rate + 0.02

@@ -25,7 +25,9 @@ def _reference_limit(p0: float, n: int, q: float) -> float:
     return (r - alpha) / n
 
 
-@pytest.mark.parametrize(("p0", "n", "q"), [(0.9, 50, 0.025), (0.9, 50, 0.999), (0.75, 200, 0.001), (0.95, 31, 0.975)])
+@pytest.mark.parametrize(
+    ("p0", "n", "q"), [(0.9, 50, 0.025), (0.9, 50, 0.999), (0.75, 200, 0.001), (0.95, 31, 0.975)]
+)
 def test_binomial_limits_match_the_formula(p0: float, n: int, q: float) -> None:
     assert binomial_limit(p0, n, q) == pytest.approx(_reference_limit(p0, n, q), abs=1e-9)
 
@@ -79,7 +81,9 @@ def test_a_hopelessly_crowded_plot_still_places_every_label() -> None:
 
 
 def test_funnel_x_axis_is_respondents() -> None:
-    dots = [charts.FunnelDot(str(k), f"单位{k}", n, 0.9, None) for k, n in enumerate((30, 60, 120), 1)]
+    dots = [
+        charts.FunnelDot(str(k), f"单位{k}", n, 0.9, None) for k, n in enumerate((30, 60, 120), 1)
+    ]
     chart = charts.funnel_chart(dots, 0.9, x_title="有效回答数", y_title="满意率")
     xs = [c.x for c in chart.items if isinstance(c, Circle)]
     origin = 56.0
@@ -89,7 +93,10 @@ def test_funnel_x_axis_is_respondents() -> None:
 
 
 def test_svg_draws_the_same_geometry() -> None:
-    dots = [charts.FunnelDot(str(k), f"窗口<{k}>", 30 + k, 0.9, "below" if k == 1 else None) for k in range(1, 6)]
+    dots = [
+        charts.FunnelDot(str(k), f"窗口<{k}>", 30 + k, 0.9, "below" if k == 1 else None)
+        for k in range(1, 6)
+    ]
     chart = charts.funnel_chart(dots, 0.9, x_title="有效回答数", y_title="满意率")
     svg = str(charts.to_svg(chart, "图"))
     assert svg.count("<circle") == sum(isinstance(i, Circle) for i in chart.items)

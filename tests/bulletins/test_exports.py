@@ -38,9 +38,12 @@ def _xlsx_strings(raw: bytes) -> tuple[list[str], str]:
         shared = z.read("xl/sharedStrings.xml").decode("utf-8")
         sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
     strings = [re.sub(r"<[^>]+>", "", s) for s in re.findall(r"<si>(.*?)</si>", shared, re.S)]
+
     def unescape(s: str) -> str:  # XML entities and OOXML's _xHHHH_ control characters
         s = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), s)
-        return s.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        return (
+            s.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        )
 
     return [unescape(s) for s in strings], sheet
 
@@ -48,7 +51,9 @@ def _xlsx_strings(raw: bytes) -> tuple[list[str], str]:
 def _nasty_data() -> pl.DataFrame:
     data = sample_data()
     names = dict(zip(["A1", "A2", "A3", "D1", "D2", "D3"], NASTY, strict=True))
-    return data.units.with_columns(pl.col(c.UNIT_ID).replace_strict(names, default=pl.col(c.UNIT_NAME)).alias(c.UNIT_NAME))
+    return data.units.with_columns(
+        pl.col(c.UNIT_ID).replace_strict(names, default=pl.col(c.UNIT_NAME)).alias(c.UNIT_NAME)
+    )
 
 
 def test_escape_cell() -> None:
@@ -117,7 +122,9 @@ def test_conduct_export_uses_the_bulletins_own_estimate() -> None:
 def test_without_a_judging_model_the_export_uses_the_months_rate() -> None:
     frame = conduct_frame(legacy_data(), None, load_config())
     d2 = frame.filter(pl.col(c.UNIT_ID) == "D2").row(0, named=True)
-    assert d2["estimate"] == pytest.approx(0.703) and d2["evidence"] == "below" and d2["months"] == 1
+    assert (
+        d2["estimate"] == pytest.approx(0.703) and d2["evidence"] == "below" and d2["months"] == 1
+    )
     a2 = frame.filter(pl.col(c.UNIT_ID) == "A2").row(0, named=True)
     assert a2["evidence"] == "none" and a2["p_below"] is None
     assert frame.filter(pl.col(c.UNIT_ID) == "A1")["honour"].item() == "top"
@@ -135,7 +142,9 @@ def test_vetoes() -> None:
     with pytest.raises(ConductError, match="not configured"):
         conduct_frame(sample_data(), pl.DataFrame({"unit_id": ["D1"], "item": ["rumour"]}), config)
     with pytest.raises(ConductError, match="not in the bulletin"):
-        conduct_frame(sample_data(), pl.DataFrame({"unit_id": ["X9"], "item": ["integrity_verified"]}), config)
+        conduct_frame(
+            sample_data(), pl.DataFrame({"unit_id": ["X9"], "item": ["integrity_verified"]}), config
+        )
 
 
 def test_render_all_writes_every_file_and_xlsx_bytes_are_stable() -> None:

@@ -111,7 +111,10 @@ def _renamed(name: str) -> bytes:
 
     data = sample_data()
     units = data.units.with_columns(
-        pl.when(pl.col("unit_id") == "A2").then(pl.lit(name)).otherwise(pl.col("unit_name")).alias("unit_name")
+        pl.when(pl.col("unit_id") == "A2")
+        .then(pl.lit(name))
+        .otherwise(pl.col("unit_name"))
+        .alias("unit_name")
     )
     return render_pdf(data.replace(units=units))
 
@@ -130,7 +133,10 @@ def test_extra_characters_beyond_gb2312_print(text_zh: str) -> None:
 def test_every_label_the_labels_use_is_in_every_font() -> None:
     for lang in i18n.LANGS:
         words = "".join(i18n.labels(lang).values())
-        words += "".join("".join(i18n.method(lang, part, min_n=30, delta="5")) for part in ("m_sampling", "m_rates", "m_judging"))
+        words += "".join(
+            "".join(i18n.method(lang, part, min_n=30, delta="5"))
+            for part in ("m_sampling", "m_rates", "m_judging")
+        )
         for path in ALL:
             missing = {ch for ch in words if ord(ch) not in covered(path) and not ch.isspace()}
             assert not missing, (lang, path.name, missing)
@@ -153,7 +159,13 @@ def _close(pdf: FPDF) -> None:
 
 def test_the_pdf_draws_every_chart_label() -> None:
     dots = [
-        charts.FunnelDot(str(k), f"政务大厅第{k}号窗口", 40 + k % 3, 0.9 + (k % 4) * 0.004, "below" if k == 3 else None)
+        charts.FunnelDot(
+            str(k),
+            f"政务大厅第{k}号窗口",
+            40 + k % 3,
+            0.9 + (k % 4) * 0.004,
+            "below" if k == 3 else None,
+        )
         for k in range(1, 17)
     ]
     chart = charts.funnel_chart(dots, 0.92, x_title="有效回答数", y_title="满意率")
@@ -189,7 +201,9 @@ def test_lines_never_start_with_closing_marks_nor_split_numbers(text: str) -> No
                 assert pdf.get_string_width(line) <= width + 3.5  # a glued closing mark may hang
                 assert line[:1] not in set("，。、；：？！）》”"), line
                 assert line[-1:] not in set("（《“"), line
-            assert not any(a[-1:].isdigit() and b[:1].isdigit() for a, b in itertools.pairwise(lines))
+            assert not any(
+                a[-1:].isdigit() and b[:1].isdigit() for a, b in itertools.pairwise(lines)
+            )
     finally:
         _close(pdf)
 

@@ -48,7 +48,13 @@ def test_official_document_furniture(html_zh: str) -> None:
     ]:
         assert s in html_zh, s
     headings = re.findall(r"<h2>(.*?)</h2>", _body(html_zh))
-    assert headings == ["一、总体情况", "二、各单位情况", "三、跟踪督办情况", "四、存在的主要问题", "五、工作要求"]
+    assert headings == [
+        "一、总体情况",
+        "二、各单位情况",
+        "三、跟踪督办情况",
+        "四、存在的主要问题",
+        "五、工作要求",
+    ]
 
 
 def test_summary_is_written_from_the_data(html_zh: str) -> None:
@@ -56,7 +62,10 @@ def test_summary_is_written_from_the_data(html_zh: str) -> None:
     assert "本月全区办结办件12,480件，其中符合访评条件9,870件" in body
     assert "取得有效回答1,106件，应答率33.5%" in body
     # district: +2.4 points on last month is beyond 1.96 SE; +0.4 on a year ago is not
-    assert "全区群众满意率为92.5%，误差范围约±1.3个百分点。比上月（90.1%）提高2.4个百分点，变化明显，与去年同期相比无明显变化。" in body
+    assert (
+        "全区群众满意率为92.5%，误差范围约±1.3个百分点。比上月（90.1%）提高2.4个百分点，变化明显，与去年同期相比无明显变化。"
+        in body
+    )
     assert "办理时间长（23件，占32.4%）、多次跑腿（17件，占23.9%）" in body
     assert "区住建局满意率明显偏低" in body
     assert "“吃拿卡要”问题3件，涉及2个单位" in body
@@ -67,7 +76,18 @@ def test_summary_is_written_from_the_data(html_zh: str) -> None:
 
 def test_plain_words_in_the_body_and_method_in_the_attachment(html_zh: str) -> None:
     body = _body(html_zh)
-    for jargon in ["RR1", "φ", "漏斗图", "排名区间", "名次区间", "n_eff", "有效样本量", "置信区间", "概率", "<svg"]:
+    for jargon in [
+        "RR1",
+        "φ",
+        "漏斗图",
+        "排名区间",
+        "名次区间",
+        "n_eff",
+        "有效样本量",
+        "置信区间",
+        "概率",
+        "<svg",
+    ]:
         assert jargon not in body, jargon
     attachment = _between(html_zh, 'id="attachment-1"', "</section>")
     for term in ["RR1", "漏斗图", "名次区间", "Fay–Herriot", "低于同类的概率", "<svg"]:
@@ -132,7 +152,9 @@ def test_validation_results_in_chinese(html_zh: str) -> None:
 
 def test_optional_sections_disappear_without_data() -> None:
     html = render_html(
-        sample_data(followups=None, complaints=None, categories=None, reasons=None, problems_text=None)
+        sample_data(
+            followups=None, complaints=None, categories=None, reasons=None, problems_text=None
+        )
     )
     assert re.findall(r"<h2>(.*?)</h2>", _body(html)) == [
         "一、总体情况",
@@ -145,7 +167,9 @@ def test_optional_sections_disappear_without_data() -> None:
 
 
 def test_the_directors_requirements_replace_the_default() -> None:
-    html = render_html(sample_data(requirements_text="各窗口单位要在午间安排轮岗。\n住建局要提交整改报告。"))
+    html = render_html(
+        sample_data(requirements_text="各窗口单位要在午间安排轮岗。\n住建局要提交整改报告。")
+    )
     assert "（一）</b>各窗口单位要在午间安排轮岗。" in html and "各单位要对照本通报" not in html
 
 
@@ -161,7 +185,13 @@ def test_self_contained(html_zh: str) -> None:
 
 def test_english() -> None:
     html = render_html(sample_data(), lang="en")
-    for s in ["Statistical Bulletin on Government Service", "Clearly below peers", "Top ten", '<html lang="en">', "Attachment 1"]:
+    for s in [
+        "Statistical Bulletin on Government Service",
+        "Clearly below peers",
+        "Top ten",
+        '<html lang="en">',
+        "Attachment 1",
+    ]:
         assert s in html, s
     assert "总体情况" not in html
 
@@ -190,13 +220,17 @@ def test_bad_input_raises_data_error() -> None:
     with pytest.raises(BulletinDataError, match="timezone-aware"):
         render_html(data.replace(generated=datetime(2026, 12, 3, 9, 0)))
     with pytest.raises(BulletinDataError, match="evidence"):
-        render_html(data.replace(judgement=data.judgement.with_columns(pl.lit("worse").alias("evidence"))))  # type: ignore[union-attr]
+        render_html(
+            data.replace(judgement=data.judgement.with_columns(pl.lit("worse").alias("evidence")))
+        )  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="unsupported language"):
         render_html(data, lang="fr")  # type: ignore[arg-type]
 
 
 def test_a_citizens_words_can_never_be_printed_as_a_reason() -> None:
-    data = sample_data(reasons=pl.DataFrame({"theme": ["窗口的张某态度恶劣，电话13812345678"], "mentions": [1]}))
+    data = sample_data(
+        reasons=pl.DataFrame({"theme": ["窗口的张某态度恶劣，电话13812345678"], "mentions": [1]})
+    )
     with pytest.raises(BulletinDataError, match="themes must be codes") as caught:
         render_html(data)
     assert "张某" not in str(caught.value) and "138" not in str(caught.value)
