@@ -266,8 +266,15 @@ class _Pdf(TableMixin, FPDF):
             self.cell(WIDTH, 22 * PT * 1.55, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def _blocks(self, blocks: tuple[Block, ...]) -> None:
-        for b in blocks:
+        for k, b in enumerate(blocks):
             if isinstance(b, Heading):
+                after = blocks[k + 1] if k + 1 < len(blocks) else None
+                if isinstance(after, Figure):  # keep a heading with its chart
+                    keep = after.chart.height * WIDTH / after.chart.width + 12
+                    if self.will_page_break(self.pitch + keep):
+                        self.add_page()
+                elif isinstance(after, Table) and self.will_page_break(self.pitch + 30):
+                    self.add_page()
                 self._heading(b)
             elif isinstance(b, Para):
                 if b.kind == "caution":

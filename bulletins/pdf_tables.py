@@ -15,7 +15,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from bulletins.document import Table, Tone
-from bulletins.pdf_text import wrap
+from bulletins.pdf_text import tokens, wrap
 
 RGB = tuple[int, int, int]
 TONE_TEXT: Final[dict[str, RGB]] = {
@@ -70,7 +70,7 @@ class TableMixin(FPDF):
         ) as table:
             head = table.row()
             for text, w in zip(heads, widths, strict=True):
-                head.cell("\n".join(wrap(self, text, w - 2.8)), align="CENTER")
+                head.cell("\n".join(self._head_lines(text, w - 2.8)), align="CENTER")
             rows = list(t.rows) + ([t.footer] if t.footer else [])
             for i, cells in enumerate(rows):
                 tone = t.row_tones[i] if i < len(t.row_tones) else None
@@ -79,42 +79,64 @@ class TableMixin(FPDF):
                 for j, w in zip(keep, widths, strict=True):
                     cell = cells[j]
                     self.set_font("sans", "B" if _bold(cell.tone) else "", size=size)
-                    text = "\n".join(wrap(self, cell.text, w - 2.8))
+                    if cell.marks and self.get_string_width(cell.text) > w - 2.8:
+                        text = "\n".join(words for words, _ in cell.marks)  # a mark is never split
+                    else:
+                        text = "\n".join(wrap(self, cell.text, w - 2.8))
                     row.cell(text, style=_style(cell.tone, fill, footer=t.footer is cells))
         self.set_font("sans", size=size)
         self.ln(2.5)
 
+    def _head_lines(self, text: str, width: float) -> list[str]:
+        """A head on one line, or on two lines as even as the words allow."""
+        if self.get_string_width(text) <= width:
+            return [text]
+        pieces = tokens(text)
+        best: tuple[float, list[str]] | None = None
+        for k in range(1, len(pieces)):
+            lines = ["".join(pieces[:k]), "".join(pieces[k:])]
+            longest = max(self.get_string_width(x) for x in lines)
+            if longest <= width and (best is None or longest < best[0]):
+                best = (longest, lines)
+        return best[1] if best else wrap(self, text, width)
+
     def _widths(self, t: Table, keep: list[int], width: float, size: float) -> list[float]:
-        """Column widths from the content: each column as wide as its longest cell and its
-        head (a head may take two lines, never a split word), the widest text column
-        narrowed when the table is too wide, the unit column widened to fill the rest."""
+        """Column widths from the content.
+
+        Each column starts as wide as its longest cell and its head. When the table
+        is too wide, columns give way down to a minimum, numbers first (to their
+        longest number or half their head: a head may take two lines, never a split
+        number), then text (a mark such as ▼明显低于同类 is never split; the unit's
+        name keeps room for about six characters). A table narrower than the page
+        gives the spare width to its ``grow`` column.
+        """
         self.set_font("sans", "B", size=size)
         natural, minimum = [], []
         for j in keep:
             head = t.heads[j]
             head_w = self.get_string_width(head)
-            half = max(self.get_string_width(head[: (len(head) + 1) // 2]), head_w / 2)
-            cells = [row[j].text for row in (*t.rows, *([t.footer] if t.footer else []))]
-            cell_w = max((self.get_string_width(x) for x in cells), default=0.0)
-            natural.append(max(head_w, cell_w) + _PAD)
-            floor = 24.0 if j == t.grow else 12.0  # a unit's name keeps room for ~6 characters
-            minimum.append((max(half, cell_w) if t.numeric[j] else max(half, floor)) + _PAD)
-        total = sum(natural)
-        widths = list(natural)
-        if total > width:
-            text_cols = sorted(
-                (k for k, j in enumerate(keep) if not t.numeric[j]), key=lambda k: -natural[k]
+            lines = [head] if len(head) <= 3 else self._head_lines(head, head_w * 0.6)
+            half = max(self.get_string_width(x) for x in lines)  # a head on at most two lines
+            cells = [row[j] for row in (*t.rows, *([t.footer] if t.footer else []))]
+            cell_w = max((self.get_string_width(x.text) for x in cells), default=0.0)
+            mark_w = max(
+                (self.get_string_width(words) for x in cells for words, _ in x.marks), default=0.0
             )
-            for k in text_cols:
-                cut = min(total - width, widths[k] - minimum[k])
-                widths[k] -= cut
-                total -= cut
-            if total > width:
-                for k, j in enumerate(keep):
-                    if t.numeric[j]:
-                        cut = min(total - width, widths[k] - minimum[k])
-                        widths[k] -= cut
-                        total -= cut
+            natural.append(max(head_w, cell_w) + _PAD)
+            if t.numeric[j]:
+                floor = cell_w
+            elif j == t.grow:
+                floor = min(cell_w, 24.0)
+            else:
+                floor = max(mark_w, min(cell_w, 24.0))
+            minimum.append(max(half, floor) + _PAD)
+        widths = list(natural)
+        total = sum(widths)
+        if total > width:  # every column gives way in proportion to its slack
+            slack = [n - m for n, m in zip(natural, minimum, strict=True)]
+            share = min(1.0, (total - width) / sum(slack)) if sum(slack) > 0 else 0.0
+            widths = [n - s * share for n, s in zip(natural, slack, strict=True)]
+            total = sum(widths)
             if total > width:
                 widths = [w * width / total for w in widths]
         elif total < width:
