@@ -260,8 +260,10 @@ class _Pdf(TableMixin, FPDF):
     def _title(self, title: str, breaks: tuple[str, ...] = ()) -> None:
         """The title centred; when it needs two lines, broken where the words allow."""
         self._font("serif", 22, bold=True)
-        lines = [title] if self.get_string_width(title) <= WIDTH - 10 else list(breaks or (title,))
-        lines = [piece for line in lines for piece in wrap(self, line, WIDTH - 10)]
+        lines = [title]
+        if self.get_string_width(title) > WIDTH - 10:
+            fits = breaks and all(self.get_string_width(b) <= WIDTH - 10 for b in breaks)
+            lines = list(breaks) if fits else wrap(self, title, WIDTH - 10)
         for line in lines:
             self.cell(WIDTH, 22 * PT * 1.55, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 

@@ -57,7 +57,7 @@ def _rewrite(html: str, prefix: str) -> str:
         local = next((f for end, f in LOCAL.items() if address.split("?")[0].endswith(end)), None)
         if local is None:
             return ""  # nothing local: the page must not reach out
-        attrs = _SRI.sub("", f"{before} {attr}=\"{prefix}/{local}\"{after}")
+        attrs = _SRI.sub("", f'{before} {attr}="{prefix}/{local}"{after}')
         return f"<{tag}{attrs}>{close or ''}"
 
     return _TAG.sub(replace, html)
