@@ -10,7 +10,7 @@ numbers and charts. The layout follows GB/T 9704-2012 (党政机关公文格式)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from bulletins.charts import Chart
@@ -99,4 +99,3 @@ class Document:
     printed_by: str
     printed_date: str
     generated: str
-    extra: dict[str, str] = field(default_factory=dict)

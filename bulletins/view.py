@@ -9,7 +9,7 @@ plain language; the method, charts and technical columns go to 附件1
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -31,8 +31,6 @@ class Numbering:
 
     table: int = 0
     figure: int = 0
-    section: int = 0
-    seen: list[str] = field(default_factory=list)
 
     def next_table(self) -> int:
         self.table += 1
