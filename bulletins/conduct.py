@@ -1,4 +1,12 @@
-"""The monthly conduct-score export (政风行风考核): satisfaction index, points, vetoes.
+"""LEGACY conduct export, kept only while ``flows/steps.py`` still calls it.
+
+Superseded by :mod:`bulletins.exports.conduct`, whose points come from the
+bulletin's own judged ``estimate`` (issue 11) and whose columns follow CONTRACT.md
+"Conduct export". Once the flows call ``bulletins.exports.conduct.conduct_frame``
+(or ``bulletins.render.render_all``), delete this module, ``conduct.toml`` beside
+it and ``tests/bulletins/test_conduct_legacy.py``.
+
+The monthly conduct-score export (政风行风考核): satisfaction index, points, vetoes.
 
 Pure: :func:`conduct_scores` turns a month's weighted answer counts into one row
 per unit, :func:`conduct_csv` into the file the assessment office imports, and
@@ -37,6 +45,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from bulletins.exports.cells import csv_bytes
 from minyi.columns import (
     FINAL_WEIGHT,
     MONTH,
@@ -79,7 +88,6 @@ COLUMNS: Final = (
     CONDUCT_POINTS,
     CONFIG_VERSION,
 )
-_BOM: Final = b"\xef\xbb\xbf"
 
 
 class ConductError(ValueError):
@@ -279,4 +287,4 @@ def conduct_csv(frame: pl.DataFrame) -> bytes:
     rounded = frame.select(COLUMNS).with_columns(
         pl.col(WEIGHTED_RESPONDENTS, SATISFACTION_INDEX, INDEX_POINTS, CONDUCT_POINTS).round(2)
     )
-    return _BOM + rounded.write_csv().encode("utf-8")
+    return csv_bytes(rounded)  # text cells escaped against formula injection

@@ -7,7 +7,8 @@ the same call again gives the same result, and no caller should retry it.
 
     BulletinError                 base of the tree (terminal)
      ├── BulletinRefused          the month's data did not pass validation
-     └── BulletinDataError        the input does not have the promised shape
+     ├── BulletinDataError        the input does not have the promised shape
+     └── BulletinFontError        the PDF fonts lack a character to print
 
 Each error keeps its facts as attributes and builds its own message.
 """
@@ -46,3 +47,24 @@ class BulletinDataError(BulletinError, ValueError):
         self.what = what
         self.problem = problem
         super().__init__(f"bulletin data: {what}: {problem}")
+
+
+class BulletinFontError(BulletinError):
+    """The PDF would print characters its embedded fonts lack (as empty boxes).
+
+    ``missing`` maps each character to where it occurs (e.g. a unit name). Add the
+    characters to ``bulletins/fonts/extra_chars.txt``, rebuild the subsets with
+    ``bulletins/fonts/make_subset.py`` and render again.
+    """
+
+    def __init__(self, missing: dict[str, list[str]]) -> None:
+        self.missing = missing
+        chars = "".join(sorted(missing))
+        where = "; ".join(
+            f"{ch} (U+{ord(ch):04X}) in {', '.join(p[:3])}" for ch, p in sorted(missing.items())
+        )
+        super().__init__(
+            f"PDF 缺少字形，无法打印：{chars}；请把这些字加入 bulletins/fonts/extra_chars.txt 并运行 "
+            f"make_subset.py。 The PDF fonts lack {len(missing)} character(s): {where}; add them to "
+            "bulletins/fonts/extra_chars.txt and rebuild the subsets with make_subset.py"
+        )

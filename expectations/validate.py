@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from expectations.offline import make_offline
 from expectations.suites import suite_specs
 
 
@@ -145,7 +146,10 @@ def validate(
 
 
 def build_data_docs(directory: Path) -> Path:
-    """Render Great Expectations Data Docs of the results kept in this process into ``directory``."""
+    """Render Great Expectations Data Docs of the results kept in this process into ``directory``.
+
+    The pages load nothing from the network (:func:`expectations.offline.make_offline`).
+    """
     context = _context()
     site = f"minyi-{abs(hash(str(directory.resolve())))}"
     if site not in (context.get_site_names() or []):
@@ -161,4 +165,5 @@ def build_data_docs(directory: Path) -> Path:
             },
         )
     context.build_data_docs(site_names=[site])
+    make_offline(directory)  # no CDN: the docs must open on a 政务内网
     return directory / "index.html"

@@ -1,10 +1,15 @@
 """Rebuild the bulletin's CJK font subsets (a maintainer's tool, not used at run time).
 
-Source: Noto Sans CJK SC Regular from the Debian package
-``fonts-noto-cjk`` (SIL Open Font License 1.1, see OFL.txt). The subsets keep
-GB 2312 (all 6,763 hanzi and its symbols), ASCII, Latin-1, Greek and the
-punctuation, arrow, maths and full-width blocks the bulletin prints, and drop
-hinting and vertical layout. Run (needs the Debian package, fontTools)::
+Source: Noto Sans CJK SC Regular and Noto Serif CJK SC Regular and Bold from
+the Debian package ``fonts-noto-cjk`` (SIL Open Font License 1.1, see OFL.txt).
+The serif faces set the body and title of the 公文 (standing in for 仿宋 and
+小标宋, which may not be redistributed), the sans face tables and headings (黑体).
+The subsets keep GB 2312 (all 6,763 hanzi and its symbols), the characters of
+``extra_chars.txt`` (hanzi outside GB 2312 seen in unit names: add any a unit
+name needs, then rerun), ASCII, Latin-1, Greek and the punctuation, arrow, maths
+and full-width blocks the bulletin prints, and drop hinting and vertical layout.
+The PDF refuses to print a character the fonts lack (BulletinFontError).
+Run (needs the Debian package, fontTools)::
 
     uv run python bulletins/fonts/make_subset.py
 """
@@ -52,11 +57,15 @@ def codepoints() -> set[int]:
     points = _gb2312()
     for lo, hi in _BLOCKS:
         points.update(range(lo, hi + 1))
+    extra = (HERE / "extra_chars.txt").read_text(encoding="utf-8")
+    points.update(
+        ord(ch) for line in extra.splitlines() if not line.startswith("#") for ch in line.strip()
+    )
     return points
 
 
-def build(weight: str) -> Path:
-    font = TTCollection(SOURCE / f"NotoSansCJK-{weight}.ttc").fonts[_SC]
+def build(family: str, weight: str) -> Path:
+    font = TTCollection(SOURCE / f"Noto{family}CJK-{weight}.ttc").fonts[_SC]
     options = subset.Options()
     options.hinting = False
     options.desubroutinize = False
@@ -66,12 +75,17 @@ def build(weight: str) -> Path:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(codepoints()))
     subsetter.subset(font)
-    out = HERE / f"NotoSansSC-{weight}-GB2312.otf"
+    out = HERE / f"Noto{family}SC-{weight}-GB2312.otf"
     font.save(out)
     return out
 
 
 if __name__ == "__main__":
-    for w in ("Regular",):
-        path = build(w)
+    for family, weight in (
+        ("Sans", "Regular"),
+        ("Sans", "Bold"),
+        ("Serif", "Regular"),
+        ("Serif", "Bold"),
+    ):
+        path = build(family, weight)
         print(path.name, f"{path.stat().st_size / 1e6:.2f} MB")

@@ -1,92 +1,20 @@
-"""The PDF bulletin: same content as the HTML, Chinese set in the embedded font."""
+"""The PDF bulletin: a 公文 in the embedded fonts, the same words and charts as the HTML."""
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
-import re
-import zlib
 
 import pytest
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
-from bulletins import i18n
-from bulletins.errors import BulletinDataError, BulletinRefused
-from bulletins.pdf import FONT_PATH, _wrap, render_pdf
-from tests.bulletins.test_render import sample_data
-
-
-def _streams(pdf: bytes) -> list[bytes]:
-    out = []
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            out.append(zlib.decompress(raw))
-        except zlib.error:
-            out.append(raw)
-    return out
-
-
-def _to_unicode(streams: list[bytes]) -> dict[int, str]:
-    cmap: dict[int, str] = {}
-    for s in streams:
-        for block in re.findall(rb"beginbfchar(.*?)endbfchar", s, re.S):
-            for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
-                cmap[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be")
-        for block in re.findall(rb"beginbfrange(.*?)endbfrange", s, re.S):
-            for lo, hi, dst in re.findall(
-                rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
-            ):
-                start = int(dst, 16)
-                for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
-                    cmap[code] = chr(start + k)
-    return cmap
-
-
-def _literals(content: bytes) -> list[bytes]:
-    """The operands of Tj: PDF literal strings with their escapes undone."""
-    out, i = [], 0
-    escapes = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("f"): b"\f"}
-    while (i := content.find(b"(", i)) >= 0:
-        depth, buf, i = 1, bytearray(), i + 1
-        while depth:
-            ch = content[i]
-            if ch == ord("\\"):
-                nxt = content[i + 1]
-                if nxt in escapes:
-                    buf += escapes[nxt]
-                    i += 2
-                elif ord("0") <= nxt <= ord("7"):
-                    m = re.match(rb"[0-7]{1,3}", content[i + 1 : i + 4])
-                    assert m
-                    buf.append(int(m.group(), 8) & 0xFF)
-                    i += 1 + len(m.group())
-                else:
-                    buf.append(nxt)
-                    i += 2
-                continue
-            depth += ch == ord("(")
-            depth -= ch == ord(")")
-            if depth:
-                buf.append(ch)
-            i += 1
-        out.append(bytes(buf))
-    return out
-
-
-def pdf_text(pdf: bytes) -> str:
-    """Every string the PDF shows, decoded through the font's ToUnicode map, one a line."""
-    streams = _streams(pdf)
-    cmap = _to_unicode(streams)
-    assert cmap, "no ToUnicode map: text would not be searchable"
-    lines = []
-    for s in streams:
-        if b" Tj" not in s:
-            continue
-        for lit in _literals(s):
-            codes = [int.from_bytes(lit[k : k + 2], "big") for k in range(0, len(lit), 2)]
-            lines.append("".join(cmap.get(c, "\ufffd") for c in codes))
-    return "\n".join(lines)
+from bulletins import charts, i18n
+from bulletins.errors import BulletinDataError, BulletinFontError, BulletinRefused
+from bulletins.pdf import render_pdf
+from bulletins.pdf_charts import draw_chart
+from bulletins.pdf_fonts import ALL, SANS, covered
+from bulletins.pdf_text import wrap
+from tests.bulletins.pdftext import pdf_text
+from tests.bulletins.sample import legacy_data, sample_data
 
 
 @pytest.fixture(scope="module")
@@ -99,124 +27,185 @@ def text_zh(pdf_zh: bytes) -> str:
     return pdf_text(pdf_zh)
 
 
-def test_is_a_pdf_with_the_cjk_font_embedded(pdf_zh: bytes) -> None:
-    assert pdf_zh.startswith(b"%PDF-")
-    assert pdf_zh.rstrip().endswith(b"%%EOF")
-    assert b"/FontFile" in pdf_zh
-    assert b"+NotoSansCJKSC" in pdf_zh  # subset prefix: glyphs embedded
-    assert len(pdf_zh) < 400_000  # the font is subset again, not embedded whole
+def test_is_a_pdf_with_the_cjk_fonts_embedded_as_subsets(pdf_zh: bytes) -> None:
+    assert pdf_zh.startswith(b"%PDF-") and pdf_zh.rstrip().endswith(b"%%EOF")
+    assert b"+NotoSerifCJKSC" in pdf_zh and b"+NotoSansCJKSC" in pdf_zh
+    assert len(pdf_zh) < 600_000  # subset again, not embedded whole
 
 
-def test_chinese_text_is_there_and_searchable(text_zh: str) -> None:
-    assert "\ufffd" not in text_zh
-    for s in [
-        "东湖区政务服务满意度统计通报（2025年3月）",
-        "东湖区民意访评中心",
-        "一、访评概况",
-        "二、全区满意度",
-        "90.5%",
-        "行政机关",
-        "区直部门",
-        "服务窗口",
-        "区住建局",
-        "显著低于同类",
-        "十佳",
-        "四、样本不足单位",
-        "区档案馆",
-        "五、访评渠道构成",
-        "六、廉政监督",
-        "七、方法说明",
-        "较上月",
-        "+1.2",
-    ]:
-        assert s in text_zh, s
-
-
-def test_the_no_difference_warning_is_printed(text_zh: str) -> None:
+def test_official_document_parts_in_order(text_zh: str) -> None:
     flat = text_zh.replace("\n", "")
-    assert flat.count(i18n.text("zh", "caution")) == 2  # section 3 and the method note
-    for paragraph in i18n.method_note("zh", min_n=30, outer="99.8%"):
-        assert paragraph in flat
+    assert "\ufffd" not in text_zh
+    parts = [
+        "东湖区民意访评中心",
+        "东民评〔2026〕11号",
+        "签发人：王建国",
+        "关于东湖区2026年11月政务服务",
+        "满意度访评情况的统计通报",
+        "各镇（街道），区直各部门，各窗口单位：",
+        "一、总体情况",
+        "二、各单位情况",
+        "三、跟踪督办情况",
+        "四、存在的主要问题",
+        "五、工作要求",
+        "附件：",
+        "1．统计方法说明",
+        "二〇二六年十二月三日",
+        "附件1",
+        "统计方法说明",
+        "附件2",
+        "数据校验结果",
+        "抄送：区委办公室，区政府办公室，区纪委监委。",
+        "2026年12月3日印发",
+    ]
+    at = 0
+    for part in parts:  # each after the one before
+        found = flat.find(part, at)
+        assert found >= 0, part
+        at = found + len(part)
+    assert "— 1 —" in text_zh and "— 2 —" in text_zh
+
+
+def test_local_time_and_no_file_path_on_paper(text_zh: str) -> None:
+    assert "2026年12月3日 09:05（北京时间）" in text_zh
+    assert "UTC" not in text_zh
+    assert "data_docs" not in text_zh and "index.html" not in text_zh and "/" not in text_zh
+
+
+def test_units_below_and_above_are_both_marked(text_zh: str) -> None:
+    assert "▼明显低于同类" in text_zh and "▲明显高于同类" in text_zh and "★十佳" in text_zh
+    assert "下降18.8" in text_zh
 
 
 def test_a_unit_without_enough_respondents_shows_counts_only(text_zh: str) -> None:
-    assert "区档案馆" in text_zh
-    assert "58.3%" not in text_zh  # its rate is withheld
+    assert "区档案馆" in text_zh and "58.3%" not in text_zh
 
 
-def test_english(pdf_zh: bytes) -> None:
+def test_english() -> None:
     text = " ".join(pdf_text(render_pdf(sample_data(), "en")).split())
-    for s in [
-        "Government Service Satisfaction Bulletin (March 2025)",
-        "Significantly below peers",
-        "is not by itself evidence of a real difference",
-    ]:
-        assert s in text
+    for s in ["Statistical Bulletin on Government Service", "Clearly below peers", "Attachment 1"]:
+        assert s in text, s
 
 
-def test_without_last_month_there_is_no_change_column() -> None:
-    text = pdf_text(render_pdf(sample_data(previous=None)))
-    assert "较上月" not in text
+def test_legacy_caller_still_renders() -> None:
+    text = pdf_text(render_pdf(legacy_data()))
+    assert "★十佳" in text and "2026年12月3日 09:05（北京时间）" in text and "UTC" not in text
 
 
 def test_same_data_same_bytes(pdf_zh: bytes) -> None:
     assert render_pdf(sample_data()) == pdf_zh
 
 
-def test_refuses_unvalidated_data() -> None:
+def test_refuses_unvalidated_data_and_bad_input() -> None:
     with pytest.raises(BulletinRefused):
         render_pdf(sample_data(validation_ok=False))
-
-
-def test_refuses_bad_frames_and_languages() -> None:
     data = sample_data()
     with pytest.raises(BulletinDataError):
-        render_pdf(dataclasses.replace(data, units=data.units.drop("flag")))
+        render_pdf(data.replace(units=data.units.drop("flag")))
     with pytest.raises(ValueError, match="unsupported language"):
         render_pdf(data, "fr")  # type: ignore[arg-type]
 
 
-def test_the_font_has_every_character_the_labels_use() -> None:
-    with TTFont(FONT_PATH) as font:  # closed, or its file surfaces later as a ResourceWarning
-        cmap = font.getBestCmap()
+def _renamed(name: str) -> bytes:
+    import polars as pl
+
+    data = sample_data()
+    units = data.units.with_columns(
+        pl.when(pl.col("unit_id") == "A2")
+        .then(pl.lit(name))
+        .otherwise(pl.col("unit_name"))
+        .alias("unit_name")
+    )
+    return render_pdf(data.replace(units=units))
+
+
+def test_a_rare_hanzi_outside_the_fonts_is_refused_loudly() -> None:
+    with pytest.raises(BulletinFontError) as caught:
+        _renamed("𠮷祥镇便民服务中心")  # U+20BB7, outside GB 2312 and extra_chars.txt
+    assert caught.value.missing.keys() == {"𠮷"}
+    assert "extra_chars.txt" in str(caught.value) and "U+20BB7" in str(caught.value)
+
+
+def test_extra_characters_beyond_gb2312_print(text_zh: str) -> None:
+    assert "政务大厅喆堃联办窗口" in text_zh
+
+
+def test_every_label_the_labels_use_is_in_every_font() -> None:
     for lang in i18n.LANGS:
-        words = [*i18n.labels(lang).values(), *i18n.method_note(lang, min_n=30, outer="99.8%")]
-        missing = {ch for w in words for ch in w if ord(ch) not in cmap and not ch.isspace()}
-        assert not missing, (lang, missing)
+        words = "".join(i18n.labels(lang).values())
+        words += "".join(
+            "".join(i18n.method(lang, part, min_n=30, delta="5"))
+            for part in ("m_sampling", "m_rates", "m_judging")
+        )
+        for path in ALL:
+            missing = {ch for ch in words if ord(ch) not in covered(path) and not ch.isspace()}
+            assert not missing, (lang, path.name, missing)
+
+
+def _pdf() -> FPDF:
+    pdf = FPDF()
+    pdf.add_font("sans", "", str(SANS))
+    pdf.add_font("sans", "B", str(ALL[1]))
+    pdf.set_font("sans", size=9)
+    return pdf
+
+
+def _close(pdf: FPDF) -> None:
+    for font in pdf.fonts.values():
+        ttfont = getattr(font, "ttfont", None)
+        if ttfont is not None:
+            ttfont.close()
+
+
+def test_the_pdf_draws_every_chart_label() -> None:
+    dots = [
+        charts.FunnelDot(
+            str(k),
+            f"政务大厅第{k}号窗口",
+            40 + k % 3,
+            0.9 + (k % 4) * 0.004,
+            "below" if k == 3 else None,
+        )
+        for k in range(1, 17)
+    ]
+    chart = charts.funnel_chart(dots, 0.92, x_title="有效回答数", y_title="满意率")
+    pdf = _pdf()
+    try:
+        pdf.add_page()
+        draw_chart(pdf, chart, 20, 20, 170, "sans")
+        text = pdf_text(bytes(pdf.output()))
+    finally:
+        _close(pdf)
+    lines = text.split("\n")
+    assert "政务大厅第3号窗口" in lines  # the flagged unit by name
+    for k in range(1, 17):
+        if k != 3:
+            assert str(k) in lines  # the others by number, none dropped
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        i18n.text("zh", "caution"),
-        "".join(i18n.method_note("zh", min_n=30, outer="99.8%")),
+        "只有标明“明显低于同类”或“明显高于同类”的单位，其差距超出了偶然因素所能解释的范围。",
+        "".join(i18n.method("zh", "m_rates", min_n=30, delta="5")),
         "访评渠道：比其他方式更积极（Elliott 等，2009），渠道构成差异很大的单位",
     ],
 )
 def test_lines_never_start_with_closing_marks_nor_split_numbers(text: str) -> None:
-    pdf = FPDF()
-    pdf.add_font("f", "", str(FONT_PATH))
-    pdf.set_font("f", size=9)
+    pdf = _pdf()
     try:
-        _check_wrapping(pdf, text)
-    finally:  # fpdf2 keeps the font file open until closed: close it, or it warns later
-        for font in pdf.fonts.values():
-            ttfont = getattr(font, "ttfont", None)
-            if ttfont is not None:
-                ttfont.close()
-
-
-def _check_wrapping(pdf: FPDF, text: str) -> None:
-    for width in (40.0, 63.0, 100.0):
-        lines = _wrap(pdf, text, width)
-        assert "".join("".join(lines).split()) == "".join(text.split())
-        for line in lines:
-            assert pdf.get_string_width(line) <= width + 3.5  # a glued closing mark may hang
-            assert line[:1] not in set("，。、；：？！）》”"), line
-            assert line[-1:] not in set("（《“"), line
-        assert not any(
-            a[-1:].isdigit() and b[:1].isdigit() for a, b in itertools.pairwise(lines)
-        ), lines
+        for width in (40.0, 63.0, 100.0):
+            lines = wrap(pdf, text, width)
+            assert "".join("".join(lines).split()) == "".join(text.split())
+            for line in lines:
+                assert pdf.get_string_width(line) <= width + 3.5  # a glued closing mark may hang
+                assert line[:1] not in set("，。、；：？！）》”"), line
+                assert line[-1:] not in set("（《“"), line
+            assert not any(
+                a[-1:].isdigit() and b[:1].isdigit() for a, b in itertools.pairwise(lines)
+            )
+    finally:
+        _close(pdf)
 
 
 def test_rendering_leaves_no_font_file_open(pdf_zh: bytes) -> None:

@@ -1,137 +1,17 @@
-"""Rendering the monthly bulletin from a small hand-built month."""
+"""The HTML bulletin: a 统计通报 in plain Chinese, the method and charts in the attachments."""
 
 from __future__ import annotations
 
-import dataclasses
-import io
-import math
 import re
+from datetime import datetime
 
 import polars as pl
 import pytest
 
-from bulletins import charts, i18n
+from bulletins import i18n
 from bulletins.errors import BulletinDataError, BulletinRefused
-from bulletins.model import (
-    UNIT_COLUMNS,
-    BulletinData,
-    ChannelFieldwork,
-    DistrictFigure,
-    Fieldwork,
-    IntegritySummary,
-)
 from bulletins.render import render_html, units_csv
-from minyi import columns as c
-
-Z998 = 3.090232306167813
-TARGETS = {"agency": (0.90, 0.0, 1.0), "department": (0.88, 0.002, 1.6), "window": (0.93, 0.0, 0.9)}
-
-# unit_id, name, group, sampled, responded, rate, rank, rank_low, rank_high, flag
-UnitRow = tuple[str, str, str, int, int, float, int | None, int | None, int | None, str | None]
-UNITS: list[UnitRow] = [
-    ("A1", "区发展改革局", "agency", 80, 60, 0.962, 1, 1, 2, "top"),
-    ("A2", "区市场监管局", "agency", 70, 52, 0.903, 2, 1, 3, None),
-    ("A3", "区人力社保局", "agency", 75, 55, 0.871, 3, 2, 3, None),
-    ("A4", "区档案馆", "agency", 20, 12, 0.583, None, None, None, None),
-    ("D1", "区教育局", "department", 90, 70, 0.921, 1, 1, 2, None),
-    ("D2", "区住建局", "department", 85, 64, 0.703, 3, 2, 3, "below"),
-    ("D3", "区卫健委", "department", 60, 41, 0.902, 2, 1, 3, None),
-    ("W1", "政务大厅不动产窗口", "window", 150, 120, 0.991, 1, 1, 1, "top"),
-    ("W2", "政务大厅社保窗口", "window", 110, 90, 0.933, 2, 2, 3, None),
-    ("W3", "政务大厅<税务>窗口", "window", 100, 80, 0.912, 3, 2, 3, None),
-]
-
-
-def _units_frame(month: str, rows: list[UnitRow], shift: float = 0.0) -> pl.DataFrame:
-    records = []
-    for uid, name, group, sampled, responded, rate, rank, rlo, rhi, flag in rows:
-        rate = min(rate + shift, 0.999)
-        reportable = responded >= 30
-        se = math.sqrt(rate * (1 - rate) / responded)
-        target, tau2, _ = TARGETS[group]
-        limits = charts.Limits(target, Z998, tau2)
-        n_eff = rate * (1 - rate) / se**2
-        records.append(
-            {
-                c.MONTH: month,
-                c.UNIT_ID: uid,
-                c.UNIT_NAME: name,
-                c.PEER_GROUP: group,
-                c.SAMPLED: sampled,
-                c.RESPONDED: responded,
-                c.RESPONSE_RATE: responded / sampled,
-                c.SATISFACTION_RATE: rate,
-                c.SE: se,
-                c.CI_LOW: max(rate - 1.96 * se, 0.0),
-                c.CI_HIGH: min(rate + 1.96 * se, 1.0),
-                c.REPORTABLE: reportable,
-                c.RANK: rank,
-                c.RANK_LOW: rlo,
-                c.RANK_HIGH: rhi,
-                c.FLAG: flag,
-                c.N_EFF: n_eff,
-                "funnel_low": charts.funnel_limit(limits, n_eff, Z998, -1),
-                "funnel_high": charts.funnel_limit(limits, n_eff, Z998, +1),
-            }
-        )
-    return pl.DataFrame(records).select(UNIT_COLUMNS)
-
-
-def sample_data(**changes: object) -> BulletinData:
-    units = _units_frame("2025-03", UNITS)
-    previous_rows: list[UnitRow] = [r if r[0] != "D3" else (*r[:4], 20, *r[5:]) for r in UNITS]
-    previous = _units_frame("2025-02", previous_rows, shift=-0.012)
-    mix = pl.DataFrame(
-        {
-            c.UNIT_ID: [u[0] for u in UNITS for _ in range(3)],
-            c.CHANNEL: ["sms", "voice", "manual"] * len(UNITS),
-            c.RESPONDED: [
-                n for u in UNITS for n in (u[4] // 2, u[4] // 3, u[4] - u[4] // 2 - u[4] // 3)
-            ],
-        }
-    )
-    funnel = pl.DataFrame(
-        {
-            "peer_group": list(TARGETS),
-            "target": [t[0] for t in TARGETS.values()],
-            "tau2": [t[1] for t in TARGETS.values()],
-            "phi": [t[2] for t in TARGETS.values()],
-            "z": [Z998] * 3,
-            "units": [3, 3, 3],
-        }
-    )
-    data = BulletinData(
-        month="2025-03",
-        district_name="东湖区",
-        fieldwork=Fieldwork(
-            cases=12_480,
-            eligible=9_870,
-            sampled=840,
-            responded=644,
-            response_rate=0.767,
-            channels=(
-                ChannelFieldwork("sms", 600, 380, 0.633),
-                ChannelFieldwork("voice", 400, 200, 0.5),
-                ChannelFieldwork("manual", 120, 64, 0.533),
-            ),
-        ),
-        district=DistrictFigure(rate=0.905, ci_low=0.881, ci_high=0.926, responded=644),
-        units=units,
-        funnel=funnel,
-        channel_mix=mix,
-        previous=previous,
-        integrity=IntegritySummary(reports=3, units_with_reports=2, dissatisfied_followups=27),
-        validation_ok=True,
-        data_docs_path="/srv/minyi/data_docs/index.html",
-        generated_at="2025-04-02 09:00",
-    )
-    return dataclasses.replace(data, **changes)  # type: ignore[arg-type]
-
-
-def _section(html: str, section_id: str) -> str:
-    match = re.search(rf'<section id="{section_id}">(.*?)\n</section>', html, re.S)
-    assert match, section_id
-    return match.group(1)
+from tests.bulletins.sample import legacy_data, sample_data
 
 
 @pytest.fixture(scope="module")
@@ -139,83 +19,162 @@ def html_zh() -> str:
     return render_html(sample_data())
 
 
-def test_key_chinese_strings(html_zh: str) -> None:
+def _between(html: str, start: str, end: str) -> str:
+    return html.split(start, 1)[1].split(end, 1)[0]
+
+
+def _body(html: str) -> str:
+    return _between(html, '<section id="body">', "</section>")
+
+
+def _row(html: str, name: str) -> str:
+    """The first table row of the main text whose unit cell is ``name``."""
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", _body(html), re.S)
+    return next(r for r in rows if f">{name}</td>" in r)
+
+
+def test_official_document_furniture(html_zh: str) -> None:
     for s in [
-        "东湖区政务服务满意度统计通报（2025年3月）",
-        "行政机关",
-        "区直部门",
-        "服务窗口",
-        "十佳",
-        "显著低于同类",
-        "样本不足",
-        "排名相邻且无标记的单位之间差异不具有统计意义",
-        "背对背",
-        "短信",
-        "语音",
-        "人工",
-        "吃拿卡要",
-        "99.8%",
-        "90.5%",
-        "88.1–92.6%",
-        "12,480",
+        '<p class="masthead">东湖区民意访评中心</p>',
+        "东民评〔2026〕11号",
+        "签发人：王建国",
+        "关于东湖区2026年11月政务服务<br>满意度访评情况的统计通报",
+        "<title>关于东湖区2026年11月政务服务满意度访评情况的统计通报</title>",
+        '<p class="recipients">各镇（街道），区直各部门，各窗口单位：</p>',
+        "<p>东湖区民意访评中心</p>\n  <p>二〇二六年十二月三日</p>",
+        "抄送：区委办公室，区政府办公室，区纪委监委。",
+        "2026年12月3日印发",
         '<html lang="zh-CN">',
     ]:
         assert s in html_zh, s
+    headings = re.findall(r"<h2>(.*?)</h2>", _body(html_zh))
+    assert headings == [
+        "一、总体情况",
+        "二、各单位情况",
+        "三、跟踪督办情况",
+        "四、存在的主要问题",
+        "五、工作要求",
+    ]
 
 
-def test_top_unit_flagged_and_peer_tables_sorted_by_rank(html_zh: str) -> None:
-    agency = html_zh.split("<h3>行政机关</h3>")[1].split("</table>")[0]
+def test_summary_is_written_from_the_data(html_zh: str) -> None:
+    body = _body(html_zh)
+    assert "本月全区办结办件12,480件，其中符合访评条件9,870件" in body
+    assert "取得有效回答1,106件，应答率33.5%" in body
+    # district: +2.4 points on last month is beyond 1.96 SE; +0.4 on a year ago is not
     assert (
-        agency.index("区发展改革局") < agency.index("区市场监管局") < agency.index("区人力社保局")
+        "全区群众满意率为92.5%，误差范围约±1.3个百分点。比上月（90.1%）提高2.4个百分点，变化明显，与去年同期相比无明显变化。"
+        in body
     )
-    assert "十佳" in agency
-    department = html_zh.split("<h3>区直部门</h3>")[1].split("</table>")[0]
-    assert (
-        department.index("区教育局") < department.index("区卫健委") < department.index("区住建局")
-    )
-    assert "显著低于同类" in department
+    assert "办理时间长（23件，占32.4%）、多次跑腿（17件，占23.9%）" in body
+    assert "区住建局满意率明显偏低" in body
+    assert "“吃拿卡要”问题3件，涉及2个单位" in body
+    assert "有4件转办件超期未办结" in body
+    assert "部分窗口午间时段人员不足" in body  # the director's own text
+    assert "本月受理群众投诉6件" in body
 
 
-def test_not_reportable_unit_only_in_insufficient_list(html_zh: str) -> None:
-    assert html_zh.count("区档案馆") == 1
-    insufficient = _section(html_zh, "insufficient")
-    row = next(r for r in insufficient.split("<tr>") if "区档案馆" in r)
-    assert "%" not in row and ">12<" in row and ">20<" in row
+def test_plain_words_in_the_body_and_method_in_the_attachment(html_zh: str) -> None:
+    body = _body(html_zh)
+    for jargon in [
+        "RR1",
+        "φ",
+        "漏斗图",
+        "排名区间",
+        "名次区间",
+        "n_eff",
+        "有效样本量",
+        "置信区间",
+        "概率",
+        "<svg",
+    ]:
+        assert jargon not in body, jargon
+    attachment = _between(html_zh, 'id="attachment-1"', "</section>")
+    for term in ["RR1", "漏斗图", "名次区间", "Fay–Herriot", "低于同类的概率", "<svg"]:
+        assert term in attachment, term
+
+
+def test_units_below_are_marked_as_visibly_as_units_above(html_zh: str) -> None:
+    below, above = _row(html_zh, "区住建局"), _row(html_zh, "区发展改革局")
+    assert 'class="row-below"' in below and 'class="row-above"' in above
+    assert '<span class="badge tone-below">▼明显低于同类</span>' in below
+    assert '<span class="badge tone-above">▲明显高于同类</span>' in above
+    assert '<span class="badge tone-top">★十佳</span>' in above
+    css = _between(html_zh, "<style>", "</style>")
+    assert "tr.row-below td" in css and "tr.row-above td" in css and "tr.row-top td" in css
+    # one badge rule for all marks; only the colour differs
+    assert css.count(".badge {") == 1
+    assert re.search(r"\.tone-below \{ color: #[0-9a-f]{6}; \}", css)
+    assert re.search(r"\.tone-above \{ color: #[0-9a-f]{6}; \}", css)
+
+
+def test_adjusted_and_unadjusted_rates_side_by_side(html_zh: str) -> None:
+    row = _row(html_zh, "区住建局")
+    assert ">70.3%<" in row and ">72.3%<" in row  # this month's rate, the model's estimate
+    assert "本月满意率" in _body(html_zh) and "调整后满意率" in _body(html_zh)
+
+
+def test_changes_marked_only_when_significant(html_zh: str) -> None:
+    assert ">下降18.8<" in _row(html_zh, "区住建局")  # −18.8 points, beyond 1.96 SE
+    assert ">无明显变化<" in _row(html_zh, "区市场监管局")
+    assert ">—<" in _row(html_zh, "区卫健委")  # not reportable last month
+    assert "较上月（百分点）" in _body(html_zh)
+
+
+def test_categories_and_channels_tables(html_zh: str) -> None:
+    body = _body(html_zh)
+    assert "表1　各访评方式完成情况" in body and "表2　各办件类别满意率" in body
+    row = next(r for r in body.split("<tr") if "建设审批" in r)
+    assert "样本不足" in row and "71.4%" not in row  # 21 respondents: no rate
+    assert "满意率较高的是不动产登记（95.1%）、户籍办理（94.4%）" in body
+
+
+def test_a_unit_without_enough_respondents_shows_counts_only(html_zh: str) -> None:
+    row = _row(html_zh, "区档案馆")
+    assert ">20<" in row and ">12<" in row and "%" not in row
     assert "58.3%" not in html_zh
 
 
-def test_change_only_for_units_reportable_both_months(html_zh: str) -> None:
-    rows = {r.split("</td>")[2]: r for r in html_zh.split("<tr") if "<td" in r}
-    assert ">+1.2<" in next(r for k, r in rows.items() if "区教育局" in k)
-    d3 = next(r for k, r in rows.items() if "区卫健委" in k)
-    assert "+1.2" not in d3 and ">—<" in d3
-    assert "较上月（百分点）" in html_zh
+def test_local_time_and_no_file_path_printed(html_zh: str) -> None:
+    assert "2026年12月3日 09:05（北京时间）" in html_zh
+    assert "UTC" not in html_zh
+    assert html_zh.count("data_docs/index.html") == 1
+    assert '<a href="../../data_docs/index.html">详细校验报告（可离线打开）</a>' in html_zh
 
 
-def test_no_change_column_without_previous() -> None:
-    assert "较上月" not in render_html(sample_data(previous=None))
+def test_validation_results_in_chinese(html_zh: str) -> None:
+    attachment = _between(html_zh, 'id="attachment-2"', "</section>")
+    assert "本月数据共经过4组校验，其中3组全部通过" in attachment
+    for s in ["办件数据", "抽样结果", "访评回答", "访评结果代码", "1项未通过"]:
+        assert s in attachment, s
+    assert "访评回答：数值须在合理区间内（字段 answered_at），涉及2行（提示性）" in attachment
 
 
-def test_funnel_and_ranking_svg_for_each_peer_group(html_zh: str) -> None:
-    groups = html_zh.split('<section class="group">')[1:]
-    assert len(groups) == 3
-    for group in groups:
-        assert group.count('<svg class="chart"') == 2  # funnel + ranking
-        assert group.count("<polyline") == 4  # 95% and 99.8% limits, both sides
-        assert "<circle" in group
+def test_optional_sections_disappear_without_data() -> None:
+    html = render_html(
+        sample_data(
+            followups=None, complaints=None, categories=None, reasons=None, problems_text=None
+        )
+    )
+    assert re.findall(r"<h2>(.*?)</h2>", _body(html)) == [
+        "一、总体情况",
+        "二、各单位情况",
+        "三、存在的主要问题",
+        "四、工作要求",
+    ]
+    assert "不满意原因" not in _body(html) and "办件类别满意率" not in _body(html)
+    assert "各单位要对照本通报" in html  # the neutral default requirements
 
 
-def test_channel_mix_and_integrity_counts(html_zh: str) -> None:
-    channels = _section(html_zh, "channels")
-    assert channels.count('<svg class="mixbar"') == 9  # reportable units only
-    assert "区档案馆" not in channels
-    integrity = _section(html_zh, "integrity")
-    assert "3 件" in integrity and "27 件" in integrity
+def test_the_directors_requirements_replace_the_default() -> None:
+    html = render_html(
+        sample_data(requirements_text="各窗口单位要在午间安排轮岗。\n住建局要提交整改报告。")
+    )
+    assert "（一）</b>各窗口单位要在午间安排轮岗。" in html and "各单位要对照本通报" not in html
 
 
 def test_text_is_escaped(html_zh: str) -> None:
-    assert "政务大厅&lt;税务&gt;窗口" in html_zh
-    assert "<税务>" not in html_zh
+    assert "政务大厅&lt;税务&gt;窗口" in html_zh and "<税务>" not in html_zh
 
 
 def test_self_contained(html_zh: str) -> None:
@@ -227,101 +186,76 @@ def test_self_contained(html_zh: str) -> None:
 def test_english() -> None:
     html = render_html(sample_data(), lang="en")
     for s in [
-        "Government Service Satisfaction Bulletin (March 2025)",
-        "Agencies",
-        "District departments",
-        "Service windows",
+        "Statistical Bulletin on Government Service",
+        "Clearly below peers",
         "Top ten",
-        "Significantly below peers",
-        "too few respondents",
-        "Method",
         '<html lang="en">',
+        "Attachment 1",
     ]:
         assert s in html, s
-    assert "访评概况" not in html and "样本不足" not in html
+    assert "总体情况" not in html
 
 
-def test_unknown_peer_group_and_channel_shown_by_name() -> None:
-    data = sample_data()
-    units = data.units.with_columns(
-        pl.when(pl.col(c.UNIT_ID) == "W3")
-        .then(pl.lit("township"))
-        .otherwise(pl.col(c.PEER_GROUP))
-        .alias(c.PEER_GROUP)
-    )
-    mix = data.channel_mix.with_columns(pl.lit("wechat").alias(c.CHANNEL))
-    html = render_html(dataclasses.replace(data, units=units, channel_mix=mix))
-    assert "<h3>township</h3>" in html and "wechat" in html
-    assert "未计算漏斗图控制限" in html
+def test_legacy_caller_still_renders() -> None:
+    html = render_html(legacy_data())
+    assert '<span class="badge tone-top">★十佳</span>' in _row(html, "区发展改革局")
+    assert "2026年12月3日 09:05（北京时间）" in html and "UTC" not in html
+    assert "调整后满意率" not in html  # no judging model given: no adjusted column
 
 
 def test_refused_when_validation_failed() -> None:
     data = sample_data(validation_ok=False)
-    with pytest.raises(BulletinRefused, match=r"2025-03 refused.*data_docs/index\.html"):
+    with pytest.raises(BulletinRefused, match=r"2026-11 refused"):
         render_html(data)
     with pytest.raises(BulletinRefused):
         units_csv(data)
 
 
 def test_bad_input_raises_data_error() -> None:
-    with pytest.raises(BulletinDataError, match="units: missing columns n_eff"):
-        render_html(sample_data(units=sample_data().units.drop(c.N_EFF)))
-    with pytest.raises(BulletinDataError, match="month"):
-        render_html(sample_data(month="2025-3"))
-    with pytest.raises(ValueError, match="unsupported language"):
-        render_html(sample_data(), lang="fr")  # type: ignore[arg-type]
-
-
-def test_units_csv_round_trips() -> None:
     data = sample_data()
-    raw = units_csv(data)
-    assert raw.startswith(b"\xef\xbb\xbf")
-    assert raw == units_csv(data, lang="en")  # stable English header whatever the language
-    back = pl.read_csv(io.BytesIO(raw))
-    assert back.columns == list(UNIT_COLUMNS)
-    assert back.height == data.units.height
-    assert sorted(back[c.UNIT_ID]) == sorted(data.units[c.UNIT_ID])
-    archive = back.filter(pl.col(c.UNIT_ID) == "A4").row(0, named=True)
-    assert archive[c.RESPONDED] == 12 and archive[c.SATISFACTION_RATE] is None
-    assert back.filter(pl.col(c.UNIT_ID) == "D2")[c.FLAG].item() == "below"
-    assert "区发展改革局" in raw.decode("utf-8-sig")
+    with pytest.raises(BulletinDataError, match="units: missing columns n_eff"):
+        render_html(data.replace(units=data.units.drop("n_eff")))
+    with pytest.raises(BulletinDataError, match="month"):
+        render_html(data.replace(month="2026-3"))
+    with pytest.raises(BulletinDataError, match="timezone-aware"):
+        render_html(data.replace(generated=datetime(2026, 12, 3, 9, 0)))
+    with pytest.raises(BulletinDataError, match="evidence"):
+        render_html(
+            data.replace(judgement=data.judgement.with_columns(pl.lit("worse").alias("evidence")))
+        )  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="unsupported language"):
+        render_html(data, lang="fr")  # type: ignore[arg-type]
 
 
-def test_funnel_limit_formula() -> None:
-    limits = charts.Limits(target=0.9, z=1.96, tau2=0.0)
-    expected = math.sin(math.asin(math.sqrt(0.9)) - 1.96 / math.sqrt(400)) ** 2
-    assert charts.funnel_limit(limits, 100, 1.96, -1) == pytest.approx(expected)
-    assert charts.funnel_limit(limits, 1, 10, +1) == 1.0  # clamped
-    wider = charts.Limits(target=0.9, z=1.96, tau2=0.01)
-    assert charts.funnel_limit(wider, 100, 1.96, -1) < expected
+def test_a_citizens_words_can_never_be_printed_as_a_reason() -> None:
+    data = sample_data(
+        reasons=pl.DataFrame({"theme": ["窗口的张某态度恶劣，电话13812345678"], "mentions": [1]})
+    )
+    with pytest.raises(BulletinDataError, match="themes must be codes") as caught:
+        render_html(data)
+    assert "张某" not in str(caught.value) and "138" not in str(caught.value)
+
+
+def test_empty_month_renders() -> None:
+    data = sample_data()
+    html = render_html(
+        data.replace(
+            units=data.units.head(0),
+            judgement=None,
+            previous=None,
+            channel_mix=data.channel_mix.head(0),
+        )
+    )
+    assert "本月共0个单位参加访评" in html
+
+
+def test_dates_in_chinese() -> None:
+    from datetime import date
+
+    assert i18n.zh_date(date(2026, 12, 3)) == "二〇二六年十二月三日"
+    assert i18n.zh_date(date(2030, 10, 20)) == "二〇三〇年十月二十日"
+    assert i18n.zh_date(date(2027, 1, 31)) == "二〇二七年一月三十一日"
 
 
 def test_label_tables_complete() -> None:
     assert set(i18n.labels("zh")) == set(i18n.labels("en"))
-    assert len(i18n.method_note("zh", min_n=30, outer="99.8%")) == len(
-        i18n.method_note("en", min_n=30, outer="99.8%")
-    )
-
-
-def test_edge_cases_render() -> None:
-    data = sample_data()
-    perfect = data.units.with_columns(
-        pl.when(pl.col(c.UNIT_ID) == "W1").then(None).otherwise(pl.col(c.N_EFF)).alias(c.N_EFF),
-        pl.when(pl.col(c.UNIT_ID) == "W1")
-        .then(1.0)
-        .otherwise(pl.col(c.SATISFACTION_RATE))
-        .alias(c.SATISFACTION_RATE),
-    )
-    html = render_html(dataclasses.replace(data, units=perfect, funnel=data.funnel.head(0)))
-    assert "100.0%" in html and "未计算漏斗图控制限" in html
-    empty = render_html(
-        dataclasses.replace(
-            data,
-            units=data.units.head(0),
-            previous=None,
-            channel_mix=data.channel_mix.head(0),
-            district=DistrictFigure(None, None, None, 0),
-        )
-    )
-    assert "本月没有样本不足的单位" in empty and "本月没有渠道数据" in empty
-    assert units_csv(dataclasses.replace(data, units=data.units.head(0))).count(b"\n") == 1
