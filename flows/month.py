@@ -14,6 +14,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -26,6 +27,10 @@ from minyi.settings import Settings
 from sampling import dispositions as aapor
 from warehouse import monthly
 from warehouse import validations as stored_validations
+
+if TYPE_CHECKING:
+    from bulletins.i18n import Lang
+    from bulletins.model import BulletinData
 
 SUITES_DOCS = "data_docs"
 
@@ -257,9 +262,13 @@ def write_bulletin(
     )
 
 
-def _bulletin_data(con: duckdb.DuckDBPyConnection, settings: Settings, month: str):  # type: ignore[no-untyped-def]
+def _bulletin_data(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str
+) -> tuple[BulletinData, pl.DataFrame]:
+    """Everything the bulletin shows, from the warehouse, at the month's stored cut-off."""
     from bulletins import model
-    from sampling.estimation import overall_estimate
+    from channels.reasons import code as reason_theme
+    from sampling.estimation import domain_estimates, overall_estimate
 
     scope = f"month:{month}"
     failed = stored_validations.blocking_failures(con, scope)
@@ -275,91 +284,146 @@ def _bulletin_data(con: duckdb.DuckDBPyConnection, settings: Settings, month: st
     docs = stored_validations.data_docs_of(con, scope)
     counts = monthly.fieldwork_counts(con, month, cutoff)
     responses = monthly.responses(con, month, cutoff)
-    district = overall_estimate(responses.with_columns(pl.col("satisfied").cast(pl.Boolean)))
     channels = monthly.channel_fieldwork(con, month, cutoff)
     disp = monthly.dispositions(con, month)
     overall_rr = aapor.rates(disp.with_columns(pl.lit(1).alias("_all")), ["_all"])["RR1"]
-    previous = monthly.unit_month(con, months.previous(month))
-    return (
-        model.BulletinData(
-            month=month,
-            district_name=settings.district_name,
-            fieldwork=model.Fieldwork(
-                cases=counts["cases"],
-                eligible=counts["eligible"],
-                sampled=counts["sampled"],
-                responded=counts["responded"],
-                response_rate=overall_rr[0] if overall_rr.len() else None,
-                channels=tuple(
-                    model.ChannelFieldwork(
-                        r["channel"],
-                        r["contacted"],
-                        r["responded"],
-                        r["responded"] / r["contacted"] if r["contacted"] else None,
-                    )
-                    for r in channels.iter_rows(named=True)
-                ),
+
+    def district_of(which: str) -> model.DistrictFigure | None:
+        closed = monthly.cutoff_of(con, which)
+        if closed is None:
+            return None
+        rows = monthly.responses(con, which, closed)
+        if rows.is_empty():
+            return None
+        d = overall_estimate(rows.with_columns(pl.col("satisfied").cast(pl.Boolean)))
+        return model.DistrictFigure(
+            d["satisfaction_rate"], d["ci_low"], d["ci_high"], d["responded"], d["se"]
+        )
+
+    def units_of(which: str) -> pl.DataFrame | None:
+        frame = monthly.unit_month(con, which)
+        return None if frame.is_empty() else frame
+
+    by_category = domain_estimates(
+        responses.with_columns(pl.col("satisfied").cast(pl.Boolean)), domain="category"
+    ) if responses.height else None
+    categories = monthly.category_counts(con, month)
+    if by_category is not None:
+        categories = categories.join(
+            by_category.select("category", "responded", "satisfaction_rate", "ci_low", "ci_high"),
+            on="category",
+            how="left",
+        ).with_columns(pl.col("responded").fill_null(0))
+    themes: dict[str, int] = {}
+    for text in monthly.reason_texts(con, month, cutoff):
+        theme = reason_theme(text)
+        if theme:
+            themes[theme] = themes.get(theme, 0) + 1
+    generated = datetime.now(UTC)
+    issued = generated.astimezone(settings.zone).date()
+    serial = monthly.issue_serial(con, month, issued.year) if settings.doc_prefix else None
+    texts = settings.home / "texts" / month
+    validations = tuple(
+        model.SuiteOutcome(
+            r.suite,
+            r.evaluated,
+            r.rows or 0,
+            ()
+            if r.success
+            else (model.SuiteFailure(r.description, None, 0, r.blocking_failed),),
+        )
+        for r in stored_validations.latest_results(con, scope)
+    )
+    district = district_of(month)
+    data = model.BulletinData(
+        month=month,
+        district_name=settings.district_name,
+        fieldwork=model.Fieldwork(
+            cases=counts["cases"],
+            eligible=counts["eligible"],
+            sampled=counts["sampled"],
+            responded=counts["responded"],
+            response_rate=overall_rr[0] if overall_rr.len() else None,
+            channels=tuple(
+                model.ChannelFieldwork(
+                    r["channel"],
+                    r["contacted"],
+                    r["responded"],
+                    r["responded"] / r["contacted"] if r["contacted"] else None,
+                )
+                for r in channels.iter_rows(named=True)
             ),
-            district=model.DistrictFigure(
-                district["satisfaction_rate"],
-                district["ci_low"],
-                district["ci_high"],
-                district["responded"],
-            ),
-            units=units.with_columns(pl.lit(month).alias("month")),
-            funnel=monthly.funnel(con, month),
-            channel_mix=monthly.channel_mix(con, month, cutoff),
-            previous=None if previous.is_empty() else previous,
-            integrity=model.IntegritySummary(
-                counts["integrity_reports"],
-                counts["integrity_units"],
-                counts["dissatisfied_followups"],
-            ),
-            validation_ok=True,
-            data_docs_path=None if docs is None else "../../data_docs/index.html",
-            generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         ),
-        responses,
+        district=district or model.DistrictFigure(None, None, None, 0),
+        units=units.with_columns(pl.lit(month).alias("month")),
+        funnel=monthly.funnel(con, month),
+        channel_mix=monthly.channel_mix(con, month, cutoff),
+        previous=units_of(months.previous(month)),
+        integrity=model.IntegritySummary(
+            counts["integrity_reports"],
+            counts["integrity_units"],
+            counts["dissatisfied_followups"],
+        ),
+        validation_ok=True,
+        data_docs_path=None if docs is None else "../../data_docs/index.html",
+        generated_at=generated.strftime("%Y-%m-%d %H:%M UTC"),
+        generated=generated,
+        timezone=settings.timezone,
+        issued_on=issued,
+        document=model.DocumentInfo(
+            issuer=settings.issuer or f"{settings.district_name}民意访评中心",
+            recipients=settings.recipients,
+            doc_prefix=settings.doc_prefix,
+            doc_serial=serial,
+            signer=settings.signer,
+            copy_to=settings.copy_to,
+        ),
+        year_ago=units_of(months.previous(month, 12)),
+        district_previous=district_of(months.previous(month)),
+        district_year_ago=district_of(months.previous(month, 12)),
+        categories=categories if by_category is not None else None,
+        reasons=pl.DataFrame(
+            {"theme": list(themes), "mentions": list(themes.values())},
+            schema={"theme": pl.String, "mentions": pl.Int64},
+        )
+        if themes
+        else None,
+        validations=validations,
+        problems_text=_text(texts / "存在问题.txt"),
+        requirements_text=_text(texts / "工作要求.txt"),
     )
+    return data, responses
 
 
-def _render_all(settings: Settings, gathered, month: str, lang: str, directory: Path) -> BulletinFiles:  # type: ignore[no-untyped-def]
-    from bulletins.pdf import render_pdf
-    from bulletins.render import render_html, units_csv
-
-    data, responses = gathered
-    suffix = "" if lang == "zh" else f".{lang}"
-    html = directory / f"bulletin{suffix}.html"
-    csv = directory / "units.csv"
-    html.write_text(
-        render_html(data, lang, min_respondents=settings.min_respondents),  # type: ignore[arg-type]
-        encoding="utf-8",
-    )
-    csv.write_bytes(units_csv(data))
-    pdf = directory / f"bulletin{suffix}.pdf"
-    pdf.write_bytes(render_pdf(data, lang, min_respondents=settings.min_respondents))  # type: ignore[arg-type]
-    conduct = directory / "conduct.csv"
-    conduct.write_bytes(_conduct_export(settings, month, responses, data.units))
-    return BulletinFiles(directory, html, csv, pdf, conduct)
+def _text(path: Path) -> str | None:
+    """The director's own paragraphs for a month (``<home>/texts/<month>/存在问题.txt`` …)."""
+    return path.read_text(encoding="utf-8").strip() or None if path.exists() else None
 
 
-def _conduct_export(
-    settings: Settings, month: str, responses: pl.DataFrame, units: pl.DataFrame
-) -> bytes:
-    """The assessment office's file: index, points, vetoes (<home>/conduct/vetoes-YYYY-MM.csv)."""
-    from bulletins.conduct import conduct_csv, conduct_scores, level_counts_of, load_config
+def _render_all(
+    settings: Settings, gathered: tuple[BulletinData, pl.DataFrame], month: str, lang: str, directory: Path
+) -> BulletinFiles:
+    from bulletins.render import render_all
 
+    data, _ = gathered
     veto_file = settings.home / "conduct" / f"vetoes-{month}.csv"
     vetoes = (
         pl.read_csv(veto_file, infer_schema=False).select("unit_id", "item")
         if veto_file.exists()
-        else pl.DataFrame(schema={"unit_id": pl.String, "item": pl.String})
+        else None
     )
-    counts = level_counts_of(responses).with_columns(pl.lit(month).alias("month"))
-    frame = conduct_scores(
-        counts, units.select("unit_id", "unit_name", "peer_group"), vetoes, load_config()
+    langs: tuple[Lang, ...] = ("zh",) if lang == "zh" else ("zh", "en")
+    files = render_all(data, langs=langs, vetoes=vetoes, min_respondents=settings.min_respondents)
+    for name, content in files.items():
+        (directory / name).write_bytes(content)
+    suffix = "" if lang == "zh" else f".{lang}"
+    return BulletinFiles(
+        directory,
+        directory / f"bulletin{suffix}.html",
+        directory / "units.csv",
+        directory / f"bulletin{suffix}.pdf",
+        directory / "conduct.csv",
     )
-    return conduct_csv(frame)
 
 
 class _replaced_directory:

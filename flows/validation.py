@@ -24,7 +24,7 @@ def record(
         scope,
         [
             validations.SuiteResult(
-                o.suite, o.success, o.blocking_failed, o.evaluated, o.describe()
+                o.suite, o.success, o.blocking_failed, o.evaluated, o.describe(), o.rows
             )
             for o in outcomes
         ],

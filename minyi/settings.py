@@ -153,6 +153,19 @@ class Settings(BaseSettings):
     top_n: int = Field(10, ge=0, description="Units honoured as 十佳 per peer group at most.")
     funnel_level: float = Field(0.998, gt=0.5, lt=1, description="Funnel-plot control limit.")
 
+    # --- the 统计通报 as an official document (GB/T 9704)
+    issuer: str | None = Field(
+        None, description="发文机关 printed on the bulletin; default '<district>民意访评中心'."
+    )
+    recipients: str = Field(
+        "各镇（街道），区直各部门，各窗口单位", description="主送: who the bulletin is addressed to."
+    )
+    doc_prefix: str = Field(
+        "", description="机关代字 of the 发文字号, e.g. 东民评 (empty: no number printed)."
+    )
+    signer: str | None = Field(None, description="签发人 printed on the bulletin.")
+    copy_to: str | None = Field(None, description="抄送 line of the bulletin.")
+
     # --- operating: schedules (in MINYI_TIMEZONE), notifications, Prefect
     day_at: time = Field(
         time(6, 30), description="When the scheduled day run draws yesterday (local time)."

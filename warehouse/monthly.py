@@ -268,3 +268,48 @@ def store_response_rates(con: duckdb.DuckDBPyConnection, month: str, rates: pl.D
         *[pl.col(k).alias(k.lower()) for k in ("RR1", "RR3", "COOP1", "REF1", "CON1")],
     )
     _replace(con, "response_rates", "month = $month", {"month": month}, rows)
+
+
+def reason_texts(con: duckdb.DuckDBPyConnection, month: str, cutoff: datetime) -> list[str]:
+    """The free-text reasons dissatisfied respondents gave (for coding into themes only)."""
+    first, nxt = month_bounds(month)
+    return [
+        str(r[0])
+        for r in con.sql(
+            "SELECT a.value FROM answers a JOIN samples s USING (case_id) "
+            "WHERE a.item = 'reason' AND a.value IS NOT NULL AND a.answered_at <= $cutoff "
+            "AND s.sample_date >= $first AND s.sample_date < $next",
+            params={"first": first, "next": nxt, "cutoff": cutoff},
+        ).fetchall()
+    ]
+
+
+def category_counts(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
+    """Per case category of the month: completed ``cases`` and ``sampled``."""
+    first, nxt = month_bounds(month)
+    return con.sql(
+        """
+        SELECT c.category, count(*)::BIGINT AS cases, count(s.case_id)::BIGINT AS sampled
+        FROM cases c LEFT JOIN samples s USING (case_id)
+        WHERE c.service_date >= $first AND c.service_date < $next
+        GROUP BY c.category ORDER BY c.category
+        """,
+        params={"first": first, "next": nxt},
+    ).pl()
+
+
+def issue_serial(con: duckdb.DuckDBPyConnection, month: str, year: int) -> int:
+    """The month's bulletin serial in ``year`` (the 发文字号): kept once given, else the next."""
+    rows = con.sql("SELECT serial FROM bulletin_issues WHERE month = $m", params={"m": month}).fetchall()
+    if rows:
+        return int(rows[0][0])
+    serial = int(
+        con.sql(
+            "SELECT coalesce(max(serial), 0) + 1 FROM bulletin_issues WHERE year = $y",
+            params={"y": year},
+        ).fetchall()[0][0]
+    )
+    con.execute(
+        "INSERT INTO bulletin_issues VALUES (?, ?, ?, current_timestamp)", [month, year, serial]
+    )
+    return serial

@@ -219,6 +219,14 @@ _V3: Final = [
         month VARCHAR PRIMARY KEY,
         cutoff TIMESTAMPTZ NOT NULL,
         closed_at TIMESTAMPTZ NOT NULL)""",
+    # the 发文字号 of each month's bulletin: the year's serial, kept when re-rendered
+    """CREATE TABLE bulletin_issues (
+        month VARCHAR PRIMARY KEY,
+        year INTEGER NOT NULL,
+        serial INTEGER NOT NULL,
+        issued_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (year, serial))""",
+    "ALTER TABLE validations ADD COLUMN rows BIGINT",
 ]
 
 MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (

@@ -17,6 +17,7 @@ class SuiteResult:
     blocking_failed: bool
     evaluated: int
     description: str
+    rows: int | None = None
 
 
 def record(
@@ -30,7 +31,7 @@ def record(
     recorded = datetime.now(UTC)
     con.executemany(
         "INSERT INTO validations (run_at, scope, suite, success, blocking, evaluated, failed, "
-        "recorded_at, data_docs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "recorded_at, data_docs, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 at,
@@ -42,6 +43,7 @@ def record(
                 None if r.success else r.description,
                 recorded,
                 None if data_docs is None else str(data_docs),
+                r.rows,
             ]
             for r in results
         ],
@@ -58,6 +60,20 @@ def latest(con: duckdb.DuckDBPyConnection, scope: str) -> list[tuple[str, bool, 
             "ORDER BY suite",
             params={"s": scope},
         ).fetchall()
+    ]
+
+
+def latest_results(con: duckdb.DuckDBPyConnection, scope: str) -> list[SuiteResult]:
+    """The latest recorded run of a scope as results (for the bulletin's appendix)."""
+    rows = con.sql(
+        "SELECT suite, success, blocking, evaluated, coalesce(failed, ''), rows FROM validations "
+        "WHERE scope = $s AND recorded_at = (SELECT max(recorded_at) FROM validations "
+        "WHERE scope = $s) ORDER BY suite",
+        params={"s": scope},
+    ).fetchall()
+    return [
+        SuiteResult(str(s), bool(ok), bool(b), int(n), str(text), None if rows_ is None else int(rows_))
+        for s, ok, b, n, text, rows_ in rows
     ]
 
 
