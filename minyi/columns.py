@@ -96,6 +96,7 @@ UNADJUSTED_RATE: Final = "unadjusted_rate"
 CASE_MIX_RATE: Final = "case_mix_rate"  # adjusted for category mix only
 ADJUSTED_RATE: Final = "adjusted_rate"  # adjusted for category and channel mix
 EXPECTED_RATE: Final = "expected_rate"  # indirect standardisation: Σ_h share_h · district rate_h
+CASE_MIX_SE: Final = "case_mix_se"  # SE of logit(expected_rate) from the estimated category effects
 REFERENCE_RATE: Final = "reference_rate"  # district rate the adjusted rates are centred on
 CHANNEL_OFFSET: Final = "channel_offset"  # Σ_c (unit share − district share) · effect_c, logit
 CHANNEL_OFFSET_SE: Final = "channel_offset_se"

@@ -36,40 +36,10 @@ Zweifel 1967, Biometrika 54, 181–187); ``logit_se`` is Gart–Zweifel's
 √(1/(x* + ½) + 1/(n_eff − x* + ½)).  (The model itself evaluates the sampling
 variance at a smoothed rate instead, see :mod:`sampling.judgement`.)
 
-**Case mix** (:func:`case_mix`): indirect standardisation (Breslow & Day
-1987, *Statistical Methods in Cancer Research* II, §2.3).  r_h is the
-district's weighted rate in category h over the window, smoothed as
-(n_h r_h + ½)/(n_h + 1) (n_h respondents) so that no category rate is 0 or 1;
-a unit's expected rate is E = Σ_h s_h r_h with s_h the unit's weighted share
-of category h.  E is what the unit would score if each of its categories did
-as well as the district's.  A category served by one unit alone cannot be
-separated from that unit: its r_h is the unit's own rate (a limit of any
-case-mix adjustment, said in the method note).
-
-**Channel effects** (:func:`channel_effects`): the randomised share of the
-sample gets a randomly chosen first channel.  Among its respondents who
-answered on their assigned channel (so the channel compared is the one the
-chance chose, not one the person fell back to), a logistic regression
-satisfied ~ channel + category (unweighted: randomisation makes the arms
-comparable within the sample; category only adds precision) estimates γ_c,
-the log-odds effect of channel c against the reference channel (default
-``sms``), with its SE from the inverse Fisher information (IRLS; R ``glm(...,
-family = binomial)``).  A channel with fewer than ``min_respondents`` such
-respondents, or whose respondents all answered alike, gets no estimate (null
-effect, no adjustment for it); so do all channels when the reference has
-none.  Categories whose respondents all answered alike carry no information
-on the effects and are left out of the regression.
-
-**Channel mix** (:func:`channel_offsets`): a unit's offset is
-c = Σ_c (s_c − s̄_c)·γ_c, s_c its weighted share of answers on channel c and
-s̄_c the district's; channels without an effect count as the reference.  Its
-variance Σ_c (s_c − s̄_c)² se(γ_c)² ignores the covariance of the γ_c and the
-correlation of the offsets across units: the offsets' errors are shared by
-units with similar mixes and partly cancel in comparisons, so treating them
-as independent is conservative (and small next to the sampling variance).
-IVR and telephone respondents rate more positively (Elliott et al. 2009,
-"Effects of survey mode, patient mix, and nonresponse on CAHPS hospital
-survey scores", Health Services Research 44(2), 501–518).
+**Case mix** (:mod:`sampling.case_mix`): the expected rate E of the unit's
+category mix at the district's category rates for a standard unit.
+**Channel mix** (:mod:`sampling.channel_mix`): channel effects γ from the
+randomised share and the unit's offset c = Σ_c (s_c − s̄_c)·γ_c.
 
 **Adjusted rates** (:func:`adjusted_rates`): with p_ref the district's rate over
 the window, the case-mix adjusted rate is expit(logit p_ref + logit p −
@@ -89,11 +59,10 @@ from scipy import special
 
 from minyi.columns import (
     ADJUSTED_RATE,
-    ASSIGNED_CHANNEL,
     CASE_MIX_RATE,
+    CASE_MIX_SE,
     CATEGORY,
     CHANNEL,
-    CHANNEL_EFFECT,
     CHANNEL_OFFSET,
     CHANNEL_OFFSET_SE,
     EXPECTED_RATE,
@@ -115,21 +84,13 @@ from minyi.columns import (
     UNADJUSTED_RATE,
     UNIT_ID,
 )
+from sampling.case_mix import case_mix
+from sampling.channel_mix import channel_offsets
 from sampling.errors import JudgementInputError
 from sampling.estimation import domain_estimates
 
-__all__ = [
-    "REFERENCE",
-    "adjusted_rates",
-    "case_mix",
-    "category_rates",
-    "channel_effects",
-    "channel_offsets",
-    "direct_estimates",
-    "judgement_inputs",
-]
+__all__ = ["adjusted_rates", "direct_estimates", "judgement_inputs"]
 
-REFERENCE = "reference"  # column of channel_effects: the reference channel's row
 _KEY = "__domain"
 _W = "__w"
 _Y = "__y"
@@ -220,187 +181,6 @@ def direct_estimates(responses: pl.DataFrame, by: Sequence[str] = (UNIT_ID,)) ->
     ).sort(by)
 
 
-def category_rates(responses: pl.DataFrame) -> pl.DataFrame:
-    """The district's weighted rate per category (raw and smoothed) over the window.
-
-    Returns one row per category: ``category``, ``respondents``,
-    ``satisfaction_rate`` (Σwy/Σw) and ``expected_rate`` ((n r + ½)/(n + 1)).
-    """
-    _require(responses, "responses", [CATEGORY, FINAL_WEIGHT, SATISFIED])
-    n = pl.len().cast(pl.Int64)
-    return (
-        _weighted(responses)
-        .group_by(CATEGORY)
-        .agg(
-            n.alias(RESPONDENTS),
-            ((pl.col(_W) * pl.col(_Y)).sum() / pl.col(_W).sum()).alias(SATISFACTION_RATE),
-        )
-        .with_columns(
-            (
-                (pl.col(RESPONDENTS) * pl.col(SATISFACTION_RATE) + 0.5) / (pl.col(RESPONDENTS) + 1)
-            ).alias(EXPECTED_RATE)
-        )
-        .sort(CATEGORY)
-    )
-
-
-def case_mix(responses: pl.DataFrame) -> pl.DataFrame:
-    """Each unit's expected rate E = Σ_h s_h r_h (indirect standardisation).
-
-    Returns one row per unit: ``unit_id`` and ``expected_rate``.
-    """
-    _require(responses, "responses", [UNIT_ID, CATEGORY, FINAL_WEIGHT, SATISFIED])
-    rates = category_rates(responses).select(CATEGORY, EXPECTED_RATE)
-    return (
-        _weighted(responses)
-        .join(rates, on=CATEGORY)
-        .group_by(UNIT_ID)
-        .agg(((pl.col(_W) * pl.col(EXPECTED_RATE)).sum() / pl.col(_W).sum()).alias(EXPECTED_RATE))
-        .sort(UNIT_ID)
-    )
-
-
-def channel_effects(
-    randomised: pl.DataFrame, *, reference: str = "sms", min_respondents: int = 30
-) -> pl.DataFrame:
-    """Channel effects (log-odds against ``reference``) from the randomised share.
-
-    Args:
-        randomised: one row per respondent of the randomised share (any number
-            of months) with ``assigned_channel`` (the randomly chosen first
-            channel), ``channel`` (the channel answered on), ``satisfied`` and
-            ``category``.
-        reference: the reference channel (effect 0).
-        min_respondents: fewest respondents on the assigned channel for a
-            channel to be estimated.
-
-    Returns:
-        One row per assigned channel (sorted, the reference first):
-        ``channel``, ``respondents`` (answered on the assigned channel),
-        ``channel_effect`` and ``se`` (0 for the reference; null when not
-        estimated) and ``reference`` (Boolean).
-    """
-    _require(randomised, "randomised", [ASSIGNED_CHANNEL, CHANNEL, SATISFIED, CATEGORY])
-    data = randomised.filter(pl.col(ASSIGNED_CHANNEL) == pl.col(CHANNEL)).with_columns(
-        pl.col(SATISFIED).cast(pl.Float64).alias(_Y)
-    )
-    stats = data.group_by(CHANNEL).agg(
-        pl.len().cast(pl.Int64).alias(RESPONDENTS),
-        pl.col(_Y).min().alias("lo"),
-        pl.col(_Y).max().alias("hi"),
-    )
-    channels = sorted(
-        set(randomised[ASSIGNED_CHANNEL].unique().to_list()) | {reference},
-        key=lambda c: (c != reference, c),
-    )
-    usable = set(
-        stats.filter((pl.col(RESPONDENTS) >= min_respondents) & (pl.col("lo") < pl.col("hi")))[
-            CHANNEL
-        ].to_list()
-    )
-    effect: dict[str, float | None] = dict.fromkeys(channels)
-    se: dict[str, float | None] = dict.fromkeys(channels)
-    if reference in usable:
-        effect[reference] = se[reference] = 0.0
-        others = [c for c in channels if c != reference and c in usable]
-        if others:
-            fit_data = data.filter(pl.col(CHANNEL).is_in([reference, *others]))
-            informative = fit_data.group_by(CATEGORY).agg(pl.col(_Y).n_unique().alias("u"))
-            keep = informative.filter(pl.col("u") > 1)[CATEGORY].sort().to_list()
-            fit_data = fit_data.filter(pl.col(CATEGORY).is_in(keep))
-            beta, cov = _logistic(fit_data, others, keep)
-            for j, c in enumerate(others, start=1):
-                effect[c] = float(beta[j])
-                se[c] = float(np.sqrt(cov[j, j]))
-    counts = dict(zip(stats[CHANNEL].to_list(), stats[RESPONDENTS].to_list(), strict=True))
-    return pl.DataFrame(
-        {
-            CHANNEL: channels,
-            RESPONDENTS: [int(counts.get(c, 0)) for c in channels],
-            CHANNEL_EFFECT: [effect[c] for c in channels],
-            SE: [se[c] for c in channels],
-            REFERENCE: [c == reference for c in channels],
-        },
-        schema={
-            CHANNEL: pl.String,
-            RESPONDENTS: pl.Int64,
-            CHANNEL_EFFECT: pl.Float64,
-            SE: pl.Float64,
-            REFERENCE: pl.Boolean,
-        },
-    )
-
-
-def _logistic(
-    data: pl.DataFrame, channels: list[str], categories: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """IRLS for y ~ 1 + channel dummies + category dummies (first category = base)."""
-    y = data[_Y].to_numpy()
-    ch = data[CHANNEL].to_numpy()
-    cat = data[CATEGORY].to_numpy()
-    cols = [np.ones(y.size)]
-    cols += [(ch == c).astype(np.float64) for c in channels]
-    cols += [(cat == c).astype(np.float64) for c in categories[1:]]
-    x = np.column_stack(cols)
-    beta = np.zeros(x.shape[1])
-    info = np.eye(x.shape[1])
-    for _ in range(100):
-        mu = special.expit(x @ beta)
-        w = mu * (1.0 - mu)
-        info = (x * w[:, None]).T @ x
-        step = np.linalg.solve(info, x.T @ (y - mu))
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    mu = special.expit(x @ beta)
-    info = (x * (mu * (1.0 - mu))[:, None]).T @ x
-    return beta, np.linalg.inv(info)
-
-
-def channel_offsets(responses: pl.DataFrame, effects: pl.DataFrame) -> pl.DataFrame:
-    """Each unit's channel offset c = Σ (s_c − s̄_c)·γ_c and its SE (module docstring).
-
-    Returns one row per unit: ``unit_id``, ``channel_offset``, ``channel_offset_se``.
-    """
-    _require(responses, "responses", [UNIT_ID, CHANNEL, FINAL_WEIGHT])
-    _require(effects, "effects", [CHANNEL])
-    gamma = effects.select(
-        CHANNEL,
-        pl.col(CHANNEL_EFFECT).fill_null(0.0).alias("__g"),
-        pl.col(SE).fill_null(0.0).alias("__s"),
-    )
-    w = pl.col(FINAL_WEIGHT).cast(pl.Float64)
-    shares = (
-        responses.group_by(UNIT_ID, CHANNEL)
-        .agg(w.sum().alias(_W))
-        .with_columns((pl.col(_W) / pl.col(_W).sum().over(UNIT_ID)).alias("__s_u"))
-    )
-    district = (
-        responses.group_by(CHANNEL)
-        .agg(w.sum().alias(_W))
-        .with_columns((pl.col(_W) / pl.col(_W).sum()).alias("__s_d"))
-    )
-    units = responses.select(UNIT_ID).unique()
-    grid = units.join(district.select(CHANNEL, "__s_d"), how="cross")
-    dev = (
-        grid.join(shares.select(UNIT_ID, CHANNEL, "__s_u"), on=[UNIT_ID, CHANNEL], how="left")
-        .join(gamma, on=CHANNEL, how="left")
-        .with_columns(
-            (pl.col("__s_u").fill_null(0.0) - pl.col("__s_d")).alias("__d"),
-            pl.col("__g").fill_null(0.0),
-            pl.col("__s").fill_null(0.0),
-        )
-    )
-    return (
-        dev.group_by(UNIT_ID)
-        .agg(
-            (pl.col("__d") * pl.col("__g")).sum().alias(CHANNEL_OFFSET),
-            ((pl.col("__d") * pl.col("__s")) ** 2).sum().sqrt().alias(CHANNEL_OFFSET_SE),
-        )
-        .sort(UNIT_ID)
-    )
-
-
 def judgement_inputs(responses: pl.DataFrame, effects: pl.DataFrame | None = None) -> pl.DataFrame:
     """The ``direct`` frame of :func:`sampling.judgement.judge`: one row per unit of the window.
 
@@ -413,7 +193,8 @@ def judgement_inputs(responses: pl.DataFrame, effects: pl.DataFrame | None = Non
         One row per unit with respondents, sorted by ``unit_id``: ``unit_id``,
         ``months`` (Int64, months with respondents), ``respondents``,
         ``satisfaction_rate`` (p, the unadjusted direct rate), ``se``,
-        ``n_eff``, ``expected_rate`` (E), ``channel_offset`` (c),
+        ``n_eff``, ``expected_rate`` (E), ``case_mix_se`` (SE of logit E),
+        ``channel_offset`` (c),
         ``channel_offset_se``, ``reference_rate`` (p_ref, the district's rate
         over the window), ``case_mix_rate`` and ``adjusted_rate`` (module
         docstring).
@@ -435,9 +216,10 @@ def judgement_inputs(responses: pl.DataFrame, effects: pl.DataFrame | None = Non
         )
     else:
         offsets = channel_offsets(frame, effects)
+    expected = case_mix(frame, effects)
     out = (
         direct.join(months, on=UNIT_ID)
-        .join(case_mix(frame), on=UNIT_ID)
+        .join(expected, on=UNIT_ID)
         .join(offsets, on=UNIT_ID)
         .with_columns(pl.lit(p_ref).alias(REFERENCE_RATE))
         .sort(UNIT_ID)
@@ -455,6 +237,7 @@ def judgement_inputs(responses: pl.DataFrame, effects: pl.DataFrame | None = Non
         SE,
         N_EFF,
         EXPECTED_RATE,
+        CASE_MIX_SE,
         CHANNEL_OFFSET,
         CHANNEL_OFFSET_SE,
         REFERENCE_RATE,

@@ -153,3 +153,12 @@ class JudgementInputError(FrameError):
             f"无法评判：输入 {frame} 的列 {column!r} 不符合要求（{problem}）/ "
             f"cannot judge: {frame} frame, column {column!r}: {problem}"
         )
+
+    @classmethod
+    def require(cls, frame: Any, name: str, columns: Sequence[str]) -> None:
+        """Raise unless the (polars) ``frame`` has every column, without nulls."""
+        for column in columns:
+            if column not in frame.columns:
+                raise cls(name, column, "缺少该列 / missing")
+            if frame[column].null_count():
+                raise cls(name, column, "有空值 / has nulls")

@@ -61,6 +61,7 @@ __all__ = ["Posterior", "RemlFit", "hb_posterior", "reml", "restricted_loglik"]
 
 SIGMA_MAX = 3.0  # cap of the flat prior on σ (logit scale)
 GRID = 1000  # midpoint grid points in σ
+PRIOR_POWER = 1.0  # p(σ) ∝ σ^power: 1 = flat on σ², 0 = flat on σ
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
 _GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
 _BISECTIONS = 80
@@ -201,8 +202,13 @@ def hb_posterior(
     *,
     sigma_max: float = SIGMA_MAX,
     grid: int = GRID,
+    prior_power: float = PRIOR_POWER,
 ) -> Posterior:
-    """The posterior of θ with σ² integrated out (module docstring)."""
+    """The posterior of θ with σ² integrated out (module docstring).
+
+    ``prior_power`` is the power of σ in the prior density of σ: 1 for the
+    flat prior on σ² (default), 0 for a flat prior on σ.
+    """
     y = np.asarray(y, dtype=np.float64)
     psi = np.asarray(psi, dtype=np.float64)
     x = _design(y, psi, x)
@@ -213,7 +219,7 @@ def hb_posterior(
     a, beta, v, logdet = _gls(tau2, y, psi, x)
     r = y[None, :] - beta @ x.T
     loglik = -0.5 * (np.log(v).sum(axis=1) + logdet + (r * r / v).sum(axis=1))
-    logw = loglik + np.log(sigma)
+    logw = loglik + prior_power * np.log(sigma)
     w = np.exp(logw - logw.max())
     w /= w.sum()
     b = psi[None, :] / v

@@ -27,7 +27,7 @@ cannot estimate extra slopes stably.  The sampling variance is evaluated at a
 smoothed rate, not at p itself (a unit whose p is high by chance would
 otherwise get a small variance and escape shrinkage):
 
-    ψ_i = 1/(n_eff·p̃_i(1 − p̃_i)) + se(c_i)²,
+    ψ_i = 1/(n_eff·p̃_i(1 − p̃_i)) + se(logit E_i)² + se(c_i)²,
 
 with p̃_i = (x* + ½)/(n_eff + 1) first and then twice the model's own fitted
 rate for the unit, expit(E[θ_i | y] + logit E_i + c_i − logit p_ref)
@@ -91,6 +91,7 @@ from scipy import special
 
 from minyi.columns import (
     ADJUSTED_RATE,
+    CASE_MIX_SE,
     CHANNEL_OFFSET,
     CHANNEL_OFFSET_SE,
     CI_HIGH,
@@ -156,6 +157,7 @@ _DIRECT = (
     SATISFACTION_RATE,
     N_EFF,
     EXPECTED_RATE,
+    CASE_MIX_SE,
     CHANNEL_OFFSET,
     CHANNEL_OFFSET_SE,
     REFERENCE_RATE,
@@ -174,20 +176,22 @@ def fit_peer_group(
     n_eff: np.ndarray,
     rate: np.ndarray,
     expected: np.ndarray,
+    expected_se: np.ndarray,
     offset: np.ndarray,
     offset_se: np.ndarray,
     reference: float,
 ) -> tuple[np.ndarray, np.ndarray, Posterior]:
     """One peer group's model: (y, ψ, posterior of θ) after the ψ smoothing fits.
 
-    Arrays are per unit (module docstring); ``reference`` is p_ref.
+    Arrays are per unit (module docstring): n_eff, p, E, SE of logit E, c, SE
+    of c; ``reference`` is p_ref.
     """
     x = n_eff * rate
     shift = _logit(expected) + offset - _logit(np.array([reference]))
     y = np.log((x + 0.5) / (n_eff - x + 0.5)) - shift
     smooth = (x + 0.5) / (n_eff + 1.0)
     for fit in range(_FITS):
-        psi = 1.0 / (n_eff * smooth * (1.0 - smooth)) + offset_se**2
+        psi = 1.0 / (n_eff * smooth * (1.0 - smooth)) + expected_se**2 + offset_se**2
         post = hb_posterior(y, psi)
         if fit < _FITS - 1:
             smooth = special.expit(post.mean() + shift)
@@ -256,6 +260,7 @@ def _group(
         col[N_EFF].astype(np.float64),
         col[SATISFACTION_RATE].astype(np.float64),
         col[EXPECTED_RATE].astype(np.float64),
+        col[CASE_MIX_SE].astype(np.float64),
         col[CHANNEL_OFFSET].astype(np.float64),
         col[CHANNEL_OFFSET_SE].astype(np.float64),
         float(col[REFERENCE_RATE][0]),
@@ -363,7 +368,7 @@ def judge(
             per unit with respondents in the window: ``unit_id``, ``months``
             (Int), ``respondents`` (Int ≥ 1), ``satisfaction_rate`` (the direct
             rate, [0, 1]), ``n_eff`` (0 < n_eff ≤ respondents),
-            ``expected_rate`` (0 < E < 1), ``channel_offset``,
+            ``expected_rate`` (0 < E < 1), ``case_mix_se``, ``channel_offset``,
             ``channel_offset_se`` (logit scale), ``reference_rate`` (the same
             p_ref on every row) and ``adjusted_rate``; other columns ignored.
         units: registry with ``unit_id`` (unique) and ``peer_group``; every
