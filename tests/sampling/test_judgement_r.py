@@ -88,7 +88,11 @@ def _compare_fay_herriot(directory: Path) -> None:
     ref_reml = _read(directory, "fh_reml.csv")
     ref_hb = _read(directory, "fh_hb.csv")
     for (group,), frame in data.group_by("group"):
-        x = np.column_stack([np.ones(frame.height), frame["x1"]]) if (frame["x1"] != 0).any() else None
+        x = (
+            np.column_stack([np.ones(frame.height), frame["x1"]])
+            if (frame["x1"] != 0).any()
+            else None
+        )
         y, psi = frame["y"].to_numpy(), frame["psi"].to_numpy()
         fit = reml(y, psi, x)
         r = ref_reml.filter(pl.col("group") == group)
