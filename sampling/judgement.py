@@ -23,16 +23,20 @@ mix and channel mix enter as **offsets** (coefficient 1), not as regressors
 with estimated slopes: indirect standardisation defines E as the expected rate
 itself (as log E is an offset in a standardised-ratio model), the channel
 effects come from the randomised experiment, and a peer group of 6–16 units
-cannot estimate extra slopes stably.  The sampling variance is evaluated at a
-smoothed rate, not at p itself (a unit whose p is high by chance would
-otherwise get a small variance and escape shrinkage):
+cannot estimate extra slopes stably.  The sampling variance is Gart &
+Zweifel's (1967) variance of the empirical logit, evaluated at a smoothed
+rate p̃_i rather than at p_i itself (a unit whose p is high by chance would
+otherwise get a small variance and escape shrinkage), plus the variances of
+the two offsets:
 
-    ψ_i = 1/(n_eff·p̃_i(1 − p̃_i)) + se(logit E_i)² + se(c_i)²,
+    ψ_i = 1/(n_eff·p̃_i + ½) + 1/(n_eff·(1 − p̃_i) + ½) + se(logit E_i)² + se(c_i)²,
 
 with p̃_i = (x* + ½)/(n_eff + 1) first and then twice the model's own fitted
 rate for the unit, expit(E[θ_i | y] + logit E_i + c_i − logit p_ref)
 (three fits in all; the change after the third is far below the Monte Carlo
-error).  σ² and μ are integrated out (hierarchical Bayes with flat priors,
+error).  (The plain delta-method 1/(n p(1 − p)) overstates the variance of
+the empirical logit by 10–30% below 60 respondents; with it the study's
+intervals covered 97–98% there.)  σ² and μ are integrated out (hierarchical Bayes with flat priors,
 :mod:`sampling.fay_herriot`): with 6–16 units σ² is too uncertain for
 plug-in empirical Bayes to keep its intervals' coverage.  Months are pooled
 before the model (the direct estimate of the whole window), which keeps one
@@ -191,7 +195,12 @@ def fit_peer_group(
     y = np.log((x + 0.5) / (n_eff - x + 0.5)) - shift
     smooth = (x + 0.5) / (n_eff + 1.0)
     for fit in range(_FITS):
-        psi = 1.0 / (n_eff * smooth * (1.0 - smooth)) + expected_se**2 + offset_se**2
+        psi = (
+            1.0 / (n_eff * smooth + 0.5)
+            + 1.0 / (n_eff * (1.0 - smooth) + 0.5)
+            + expected_se**2
+            + offset_se**2
+        )
         post = hb_posterior(y, psi)
         if fit < _FITS - 1:
             smooth = special.expit(post.mean() + shift)
