@@ -28,9 +28,9 @@ def _census_heavy() -> pl.DataFrame:
     rng = np.random.default_rng(3)
     rows = []
     for h in range(4):
-        for i in range(4):
+        for _ in range(4):
             rows.append((f"small{h}", 5, "W", int(rng.random() < 0.8)))
-        for i in range(30):
+        for _ in range(30):
             rows.append((f"big{h}", 600, "A", int(rng.random() < 0.8)))
     return pl.DataFrame(
         rows, schema=[STRATUM, STRATUM_POPULATION, UNIT_ID, SATISFIED], orient="row"

@@ -164,7 +164,10 @@ def _compare_window(directory: Path) -> None:
     for (group,), frame in ref.group_by(PEER_GROUP):
         d = direct.filter(pl.col(UNIT_ID).is_in(frame[UNIT_ID].to_list())).sort(UNIT_ID)
         y, psi, _ = fit_peer_group(
-            *(d[c].to_numpy() for c in (N_EFF, SATISFACTION_RATE, EXPECTED_RATE, CASE_MIX_SE)),
+            d[N_EFF].to_numpy(),
+            d[SATISFACTION_RATE].to_numpy(),
+            d[EXPECTED_RATE].to_numpy(),
+            d[CASE_MIX_SE].to_numpy(),
             d[CHANNEL_OFFSET].to_numpy(),
             d[CHANNEL_OFFSET_SE].to_numpy(),
             float(d[REFERENCE_RATE][0]),
