@@ -152,6 +152,11 @@ class District:
     planted: np.ndarray  # (U,) planted shortfall or nan
 
 
+# --quick: a smaller district-month (10 days of 700 cases, 150 sampled a day), 3 months
+QUICK = Design(months=3, days=10, cases_per_day=700, daily_total=150, draws=400)
+QUICK_REPS = 2
+
+
 def _mode(design: Design) -> np.ndarray:
     return np.asarray(design.mode_effects)
 
@@ -508,19 +513,16 @@ def main(argv: list[str] | None = None) -> dict[str, pl.DataFrame]:
         description="Monte Carlo study of the judgement (below/above, 十佳, 末位, intervals). "
         "Example: nice uv run python -m studies.flag_study --reps 40"
     )
-    parser.add_argument("--reps", type=int, default=40, help="replicate years per scenario")
+    parser.add_argument(
+        "--reps", type=int, default=None, help="replicate years per scenario (default 40; quick 2)"
+    )
     parser.add_argument("--seed", type=int, default=20251)
     parser.add_argument(
-        "--quick", action="store_true", help="a small run (seconds): 2 years of 4 months"
+        "--quick", action="store_true", help="a small run (seconds): 2 replicates of 3 short months"
     )
     args = parser.parse_args(argv)
-    design = Design()
-    reps = args.reps
-    if args.quick:
-        design = Design(
-            months=4, days=10, cases_per_day=700, daily_total=150, draws=400, windows=(1, 3)
-        )
-        reps = 2
+    design, reps = (QUICK, QUICK_REPS) if args.quick else (Design(), 40)
+    reps = args.reps or reps
     start = time.perf_counter()
     results = run_study(reps, args.seed, design)
     tables = summarise(results, design)
