@@ -48,28 +48,12 @@ before the model (the direct estimate of the whole window), which keeps one
 * ``estimate``, ``se``: posterior mean and SD of the adjusted rate
   expit(θ_i); ``ci_low``/``ci_high``: its equal-tailed ``level`` posterior
   interval.
-* ``rank`` (1 = best, by ``estimate``, ties share the smallest rank) and
-  ``rank_low``/``rank_high``: the 2.5% and 97.5% quantiles of the unit's rank
-  over ``draws`` joint posterior draws, among the peer group's reportable
-  units.
-* ``p_below`` = P(expit θ_i < peer mean − δ), ``p_above`` = P(expit θ_i >
-  peer mean + δ), where the peer mean is the mean adjusted rate of the
-  *other* reportable units of the group (the unit under test does not pull
-  its own yardstick).  ``evidence`` is ``below`` when p_below ≥ ``prob``,
-  ``above`` when p_above ≥ ``prob``, else ``none`` (also for a group with a
-  single reportable unit, whose probabilities are null).
-* 十佳: the group's list has k_g = min(``top_k``, ⌊``top_share``·m⌋) places
-  (at least 1; m reportable units): with the default 10 and ¼ a group of
-  6 has 1, of 12 has 3, of 16 has 4, of 40 has 10 — the district's three
-  groups together about ten, and never a list that takes half a small group.
-  ``p_top`` = P(rank ≤ k_g); ``honour`` marks, among the k_g units with the
-  highest p_top, those with p_top ≥ ``honour_prob`` (default 0.8): a honour
-  is a statement that the unit is in its group's top k_g, true at least four
-  times in five.  The list may have fewer than k_g names when the data cannot
-  tell.
-* 末位: ``p_last`` = P(rank = m); ``last`` only when p_last ≥ ``last_prob``
-  (0.9) **and** ``evidence`` is ``below`` **and** the unit's pooled months are
-  within ``last_months`` (3–12).
+* ``rank``, ``rank_low``/``rank_high``, ``p_below``/``p_above`` and
+  ``evidence`` (δ under or over the mean of the *other* reportable units,
+  with probability ≥ 0.95), ``top_k``/``p_top``/``honour`` (十佳 within the
+  peer group) and ``p_last``/``last`` (末位): the rules of
+  :mod:`sampling.verdicts`, applied to ``draws`` joint posterior draws of the
+  group's reportable units.
 * Units with fewer than ``min_respondents`` respondents in the window are in
   the model (their information is small but real) and get an estimate and
   interval, but are not reportable: no rank, probabilities, evidence or marks.
@@ -86,8 +70,6 @@ Spiegelhalter (2005), Stat. Med. 24, 1185–1202 (why ranks alone mislead).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import polars as pl
@@ -127,6 +109,7 @@ from minyi.columns import (
 from sampling.errors import InvalidParameterError, JudgementInputError
 from sampling.fay_herriot import Posterior, hb_posterior
 from sampling.random_state import generator
+from sampling.verdicts import Rules, verdicts
 
 __all__ = ["JUDGEMENT_COLUMNS", "fit_peer_group", "judge"]
 
@@ -168,7 +151,6 @@ _DIRECT = (
     ADJUSTED_RATE,
 )
 _FITS = 3  # ψ at p̃⁰, then twice at the model's fitted rate
-_RANK_Q = (0.025, 0.975)
 _EPS = 1e-9
 
 
@@ -243,22 +225,11 @@ def _check(direct: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     return rows
 
 
-def _ranks(rates: np.ndarray) -> np.ndarray:
-    """Ranks 1 = highest along the last axis (ordinal; ties have probability 0)."""
-    return np.argsort(np.argsort(-rates, axis=-1), axis=-1) + 1
-
-
 def _group(
     rows: pl.DataFrame,
     rng: np.random.Generator,
+    rules: Rules,
     *,
-    delta: float,
-    prob: float,
-    top_k: int,
-    top_share: float,
-    honour_prob: float,
-    last_prob: float,
-    last_months: tuple[int, int],
     min_respondents: int,
     level: float,
     draws: int,
@@ -281,44 +252,19 @@ def _group(
     ci_high = special.expit(post.quantile(1.0 - alpha / 2))
     rep = col[RESPONDENTS] >= min_respondents
     m = int(rep.sum())
-    null_f = np.full(k, np.nan)
-    null_i = np.full(k, -1, dtype=np.int64)
-    rank, r_low, r_high = null_i.copy(), null_i.copy(), null_i.copy()
-    p_below, p_above, p_top, p_last = null_f.copy(), null_f.copy(), null_f.copy(), null_f.copy()
+    k_g = rules.top_places(m)
+    rank, r_low, r_high = (np.full(k, -1, dtype=np.int64) for _ in range(3))
+    p_below, p_above, p_top, p_last = (np.full(k, np.nan) for _ in range(4))
     evidence = np.array([None] * k, dtype=object)
     honour = np.zeros(k, dtype=bool)
     last = np.zeros(k, dtype=bool)
-    k_g = max(1, min(top_k, math.floor(top_share * m))) if (m and top_k > 0) else 0
     if m:
-        theta = post.draws(rng, draws)[:, rep]
-        rates = special.expit(theta)
-        ranks = _ranks(rates)
-        est_rep = estimate[rep]
-        rank[rep] = pl.Series(est_rep).rank("min", descending=True).cast(pl.Int64).to_numpy()
-        q = np.quantile(ranks, _RANK_Q, axis=0, method="inverted_cdf")
-        r_low[rep], r_high[rep] = q[0].astype(np.int64), q[1].astype(np.int64)
-        p_last[rep] = (ranks == m).mean(axis=0)
-        evid = np.full(m, "none", dtype=object)
-        if m >= 2:
-            peer = (rates.sum(axis=1, keepdims=True) - rates) / (m - 1)
-            below = (rates < peer - delta).mean(axis=0)
-            above = (rates > peer + delta).mean(axis=0)
-            p_below[rep], p_above[rep] = below, above
-            evid[below >= prob] = "below"
-            evid[above >= prob] = "above"
-        evidence[rep] = evid
-        if k_g:
-            top = (ranks <= k_g).mean(axis=0)
-            p_top[rep] = top
-            order = np.lexsort((-est_rep, -top))[:k_g]
-            chosen = np.zeros(m, dtype=bool)
-            chosen[order] = True
-            hon = np.zeros(k, dtype=bool)
-            hon[rep] = chosen & (top >= honour_prob)
-            honour = hon
-        lo, hi = last_months
-        months_ok = (col[MONTHS] >= lo) & (col[MONTHS] <= hi)
-        last = rep & months_ok & (np.nan_to_num(p_last) >= last_prob) & (evidence == "below")
+        v = verdicts(
+            special.expit(post.draws(rng, draws)[:, rep]), estimate[rep], col[MONTHS][rep], rules
+        )
+        rank[rep], r_low[rep], r_high[rep] = v.rank, v.rank_low, v.rank_high
+        p_below[rep], p_above[rep], evidence[rep] = v.p_below, v.p_above, v.evidence
+        p_top[rep], honour[rep], p_last[rep], last[rep] = v.p_top, v.honour, v.p_last, v.last
 
     def ints(a: np.ndarray, name: str) -> pl.Series:
         return pl.Series(name, [int(v) if v >= 0 else None for v in a], dtype=pl.Int64)
@@ -411,19 +357,12 @@ def judge(
             has no peer group, or a value is out of range.
         InvalidParameterError: a setting is out of range.
     """
-    checks = (
-        ("delta", delta, 0.0 <= delta < 1.0, "in [0, 1)"),
-        ("prob", prob, 0.5 < prob < 1.0, "in (0.5, 1)"),
-        ("top_k", top_k, isinstance(top_k, int) and top_k >= 0, "an int >= 0"),
-        ("top_share", top_share, 0.0 < top_share <= 1.0, "in (0, 1]"),
-        ("honour_prob", honour_prob, 0.0 <= honour_prob <= 1.0, "in [0, 1]"),
-        ("last_prob", last_prob, 0.0 < last_prob <= 1.0, "in (0, 1]"),
-        ("last_months", last_months, 1 <= last_months[0] <= last_months[1], "1 <= lo <= hi"),
+    rules = Rules(delta, prob, top_k, top_share, honour_prob, last_prob, last_months)
+    for name, value, ok, requirement in (
         ("min_respondents", min_respondents, min_respondents >= 1, ">= 1"),
         ("level", level, 0.0 < level < 1.0, "in (0, 1)"),
         ("draws", draws, isinstance(draws, int) and draws >= 100, "an int >= 100"),
-    )
-    for name, value, ok, requirement in checks:
+    ):
         if not ok:
             raise InvalidParameterError(name, value, requirement)
     rows = _check(direct, units)
@@ -431,13 +370,7 @@ def judge(
         _group(
             frame.sort(UNIT_ID),
             generator(seed, "judge", str(group)),
-            delta=delta,
-            prob=prob,
-            top_k=top_k,
-            top_share=top_share,
-            honour_prob=honour_prob,
-            last_prob=last_prob,
-            last_months=last_months,
+            rules,
             min_respondents=min_respondents,
             level=level,
             draws=draws,

@@ -39,6 +39,7 @@ from minyi.columns import (
 )
 from sampling.errors import InvalidParameterError, JudgementInputError
 from sampling.judgement import JUDGEMENT_COLUMNS, judge
+from sampling.verdicts import Rules, verdicts
 
 # CONTRACT.md "Conduct export": the judgement's names are used as they are
 CONDUCT = (UNIT_ID, PEER_GROUP, MONTHS, RESPONDENTS, ESTIMATE, SE, CI_LOW, CI_HIGH, RANK,
@@ -230,3 +231,31 @@ def test_bad_inputs_are_refused() -> None:
         judge(d.with_columns(pl.lit(500.0).alias(N_EFF)), _units(d), seed=1)
     with pytest.raises(JudgementInputError, match="missing"):
         judge(d.drop(CASE_MIX_SE), _units(d), seed=1)
+
+
+def test_verdicts_from_hand_made_draws() -> None:
+    # unit 0 is always last and more than 5 points under the others' mean;
+    # unit 3 is first in 3 draws of 4
+    rates = np.array(
+        [
+            [0.60, 0.90, 0.88, 0.95],
+            [0.62, 0.91, 0.89, 0.94],
+            [0.61, 0.92, 0.90, 0.91],
+            [0.63, 0.90, 0.89, 0.93],
+        ]  # fmt: skip
+    )
+    v = verdicts(rates, rates.mean(axis=0), np.array([3, 3, 3, 3]), Rules(top_k=1))
+    assert v.rank.tolist() == [4, 2, 3, 1]
+    assert v.evidence.tolist() == ["below", "none", "none", "none"]
+    assert v.p_below.tolist() == [1.0, 0.0, 0.0, 0.0]
+    assert v.top_k == 1 and v.p_top.tolist() == [0.0, 0.25, 0.0, 0.75]
+    assert v.honour.tolist() == [False, False, False, False]  # 0.75 < 0.8
+    assert v.p_last.tolist() == [1.0, 0.0, 0.0, 0.0] and v.last.tolist() == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert Rules(honour_prob=0.7, top_k=1).top_places(4) == 1
+    v = verdicts(rates, rates.mean(axis=0), np.array([3] * 4), Rules(top_k=1, honour_prob=0.7))
+    assert v.honour.tolist() == [False, False, False, True]
