@@ -242,11 +242,12 @@ def test_verdicts_from_hand_made_draws() -> None:
             [0.62, 0.91, 0.89, 0.94],
             [0.61, 0.92, 0.90, 0.91],
             [0.63, 0.90, 0.89, 0.93],
-        ]  # fmt: skip
+        ]
     )
     v = verdicts(rates, rates.mean(axis=0), np.array([3, 3, 3, 3]), Rules(top_k=1))
     assert v.rank.tolist() == [4, 2, 3, 1]
-    assert v.evidence.tolist() == ["below", "none", "none", "none"]
+    # the others are more than 5 points over the mean of *their* peers, which include unit 0
+    assert v.evidence.tolist() == ["below", "above", "above", "above"]
     assert v.p_below.tolist() == [1.0, 0.0, 0.0, 0.0]
     assert v.top_k == 1 and v.p_top.tolist() == [0.0, 0.25, 0.0, 0.75]
     assert v.honour.tolist() == [False, False, False, False]  # 0.75 < 0.8
