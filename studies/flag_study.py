@@ -81,15 +81,11 @@ from minyi.columns import (
     CI_LOW,
     DESIGN_WEIGHT,
     ESTIMATE,
-    EVIDENCE,
     FINAL_WEIGHT,
-    HONOUR,
-    LAST,
     MONTH,
     PEER_GROUP,
     REPORTABLE,
     RESPONDED,
-    RESPONDENTS,
     SATISFIED,
     STRATUM,
     STRATUM_POPULATION,
@@ -104,13 +100,11 @@ from sampling.allocation import allocate
 from sampling.channel_mix import channel_effects
 from sampling.judgement import judge
 from sampling.weights import nonresponse_adjust
+from studies.flag_tables import PLANTED, TRUE, summarise, targets
 
 SCENARIOS = ("null", "spread", "shortfall")
 CHANNELS = ("sms", "voice", "manual")
 CATEGORY_SHARES = (0.24, 0.17, 0.12, 0.09, 0.08, 0.07, 0.06, 0.05, 0.04, 0.035, 0.02, 0.015)
-BANDS = ((0, 29, "<30"), (30, 59, "30-59"), (60, 119, "60-119"), (120, 239, "120-239"))
-TRUE = "true_rate"
-PLANTED = "planted"
 RANDOMISED = "randomised"
 
 
@@ -346,115 +340,6 @@ def one_year(
     return pl.concat(rows, how="diagonal_relaxed").with_columns(pl.lit(rep).alias("rep"))
 
 
-def _rate(num: int, den: int) -> float | None:
-    return num / den if den else None
-
-
-def summarise(results: pl.DataFrame, design: Design) -> dict[str, pl.DataFrame]:
-    """The study's tables from the evaluated judgements of every replicate."""
-    rep = results.filter(pl.col(REPORTABLE))
-    flags = (
-        rep.filter(pl.col("window") != "year")
-        .group_by("scenario", "window")
-        .agg(
-            pl.len().alias("unit_months"),
-            (pl.col(EVIDENCE) == "below").sum().alias("below_flags"),
-            ((pl.col(EVIDENCE) == "below") & ~pl.col("truly_below")).sum().alias("false_below"),
-            ((pl.col(EVIDENCE) == "below") & pl.col("at_or_above"))
-            .sum()
-            .alias("false_at_or_above"),
-            ((pl.col(EVIDENCE) == "above") & (pl.col("shortfall") > -design.delta))
-            .sum()
-            .alias("false_above"),
-            pl.col("truly_below").sum().alias("truly_below"),
-            ((pl.col(EVIDENCE) == "below") & pl.col("truly_below")).sum().alias("caught"),
-        )
-        .with_columns(
-            (pl.col("false_below") / pl.col("unit_months")).alias("false_below_rate"),
-            (pl.col("false_at_or_above") / pl.col("unit_months")).alias("false_at_or_above_rate"),
-            (pl.col("caught") / pl.col("truly_below")).alias("power_truly_below"),
-        )
-        .sort("scenario", "window")
-    )
-    band = pl.lit(f">={BANDS[-1][1] + 1}")
-    for lo, hi, name in reversed(BANDS):
-        band = pl.when(pl.col(RESPONDENTS).is_between(lo, hi)).then(pl.lit(name)).otherwise(band)
-    planted = rep.filter(pl.col(PLANTED).is_not_null()).with_columns(
-        (pl.col(PLANTED) * 100).round(0).cast(pl.Int64).alias("shortfall_points"),
-        pl.when(pl.col(RESPONDENTS) < 60)
-        .then(pl.lit("30-59"))
-        .otherwise(pl.lit(">=60"))
-        .alias("band"),
-    )
-    flagged = pl.col(EVIDENCE) == "below"
-    power = (
-        planted.group_by("window", "shortfall_points")
-        .agg(
-            pl.len().alias("unit_months"),
-            pl.col("shortfall").mean().alias("mean_true_shortfall"),
-            flagged.mean().alias("power"),
-            flagged.filter(pl.col("band") == "30-59").mean().alias("power_30_59"),
-            flagged.filter(pl.col("band") == ">=60").mean().alias("power_60_plus"),
-        )
-        .sort("window", "shortfall_points")
-    )
-    cover = (
-        results.filter(pl.col("scenario") != "shortfall")
-        .with_columns(band.alias("band"), pl.col(RESPONDENTS).min().alias("_lo"))
-        .group_by("scenario", "window", "band")
-        .agg(
-            pl.len().alias("unit_months"),
-            pl.col("covered").mean().alias("coverage"),
-            pl.col("error").mean().alias("mean_error"),
-            pl.col(RESPONDENTS).min().alias("_order"),
-        )
-        .with_columns(
-            (pl.col("coverage") * (1 - pl.col("coverage")) / pl.col("unit_months"))
-            .sqrt()
-            .alias("mc_se")
-        )
-        .sort("scenario", "window", "_order")
-        .drop("_order")
-    )
-    year = rep.filter(pl.col("window") == "year")
-    honours = (
-        year.group_by("scenario")
-        .agg(
-            pl.col(HONOUR).sum().alias("honours"),
-            pl.col(TOP_K).filter(pl.col(HONOUR).is_not_null()).first().alias("_k"),
-            (pl.col(HONOUR) & pl.col("truly_top")).sum().alias("honours_truly_top"),
-            pl.col("raw_top").sum().alias("raw_top"),
-            (pl.col("raw_top") & pl.col("truly_top")).sum().alias("raw_top_truly_top"),
-            pl.col("truly_top").sum().alias("top_places"),
-        )
-        .with_columns(
-            (pl.col("honours_truly_top") / pl.col("honours")).alias("precision"),
-            (pl.col("honours") / pl.col("top_places")).alias("places_filled"),
-            (pl.col("raw_top_truly_top") / pl.col("raw_top")).alias("raw_top_precision"),
-        )
-        .drop("_k")
-        .sort("scenario")
-    )
-    lasts = (
-        rep.filter(pl.col("window") == "3m")
-        .group_by("scenario")
-        .agg(
-            pl.col(LAST).sum().alias("last_marks"),
-            (pl.col(LAST) & pl.col("truly_last")).sum().alias("truly_last"),
-            (pl.col(LAST) & pl.col("truly_below")).sum().alias("truly_below"),
-            pl.col("raw_last").sum().alias("raw_last"),
-            (pl.col("raw_last") & pl.col("truly_last")).sum().alias("raw_last_truly_last"),
-        )
-        .with_columns(
-            (pl.col("truly_last") / pl.col("last_marks")).alias("precision_last"),
-            (pl.col("truly_below") / pl.col("last_marks")).alias("precision_below"),
-            (pl.col("raw_last_truly_last") / pl.col("raw_last")).alias("raw_last_precision"),
-        )
-        .sort("scenario")
-    )
-    return {"flags": flags, "power": power, "coverage": cover, "honours": honours, "last": lasts}
-
-
 def run_study(
     reps: int,
     seed: int = 20251,
@@ -470,42 +355,6 @@ def run_study(
             year = one_year(scenario, design, np.random.default_rng(child), i, seed + i)
             parts.append(year.with_columns(pl.lit(scenario).alias("scenario")))
     return pl.concat(parts, how="diagonal_relaxed")
-
-
-def targets(tables: dict[str, pl.DataFrame]) -> list[tuple[str, str, bool]]:
-    """(target, figure, met) for METHODS.md's targets."""
-    out = []
-    flags = tables["flags"].filter(pl.col("window") == "1m")
-    worst = float(flags["false_below_rate"].max() or 0.0)  # type: ignore[arg-type]
-    out.append(
-        (
-            "false below <= 0.1% per unit-month (1-month window, every scenario)",
-            f"{worst:.3%}",
-            worst <= 0.001,
-        )
-    )
-    power = tables["power"].filter(pl.col("window") == "1m")
-    for pts, goal in ((5, 0.35), (10, 0.35), (25, 0.85)):
-        row = power.filter(pl.col("shortfall_points") == pts)
-        if row.height:
-            val = float(row["power"][0])
-            label = f"power >= {goal:.0%} at {pts} points under the peer mean (1-month window)"
-            out.append((label, f"{val:.1%}", val >= goal))
-    cover = tables["coverage"].filter(pl.col("band") != "<30")
-    if cover.height:
-        lo, hi = float(cover["coverage"].min()), float(cover["coverage"].max())  # type: ignore[arg-type]
-        out.append(
-            (
-                "coverage 95% +/- 1.5 in every band >= 30 respondents",
-                f"{lo:.1%}-{hi:.1%}",
-                lo >= 0.935 and hi <= 0.965,
-            )
-        )
-    hon = tables["honours"].filter(pl.col("honours") > 0)
-    if hon.height:
-        worst_p = float(hon["precision"].min())  # type: ignore[arg-type]
-        out.append((">= 80% of 十佳 truly in the group's top k", f"{worst_p:.1%}", worst_p >= 0.8))
-    return out
 
 
 def main(argv: list[str] | None = None) -> dict[str, pl.DataFrame]:
@@ -525,7 +374,7 @@ def main(argv: list[str] | None = None) -> dict[str, pl.DataFrame]:
     reps = args.reps or reps
     start = time.perf_counter()
     results = run_study(reps, args.seed, design)
-    tables = summarise(results, design)
+    tables = summarise(results, design.delta)
     with pl.Config(
         tbl_rows=-1,
         tbl_cols=-1,

@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 
 from minyi.columns import EVIDENCE, REPORTABLE
-from studies.flag_study import QUICK, QUICK_REPS, build_district, main, run_study, summarise
+from studies.flag_study import QUICK, QUICK_REPS, build_district, main, run_study
+from studies.flag_tables import summarise
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def results() -> pl.DataFrame:
 
 
 def test_tables_have_every_scenario_and_window(results: pl.DataFrame) -> None:
-    tables = summarise(results, QUICK)
+    tables = summarise(results, QUICK.delta)
     assert set(tables) == {"flags", "power", "coverage", "honours", "last"}
     flags = tables["flags"]
     assert set(flags["scenario"]) == {"null", "spread", "shortfall"}
