@@ -58,8 +58,10 @@ honoured units truly in their group's top k, against the naive "top k raw
 rates"; 末位 (3-month windows): marks, share truly last and truly below,
 against the naive "last raw rate".
 
-Run: ``nice uv run python -m studies.flag_study`` (full, tens of minutes) or
-``--quick`` (seconds; used by the tests).
+Run: ``nice uv run python -m studies.flag_study`` (full, about 15 minutes) or
+``--quick`` (seconds; used by the tests).  The last full run's tables and how
+they stand against the targets (two readings of the power targets: see
+:func:`studies.flag_tables.targets`) are in ``studies/README.md``.
 """
 
 from __future__ import annotations
@@ -369,11 +371,16 @@ def main(argv: list[str] | None = None) -> dict[str, pl.DataFrame]:
     parser.add_argument(
         "--quick", action="store_true", help="a small run (seconds): 2 replicates of 3 short months"
     )
+    parser.add_argument(
+        "--save", default=None, help="also write the evaluated judgements (Parquet)"
+    )
     args = parser.parse_args(argv)
     design, reps = (QUICK, QUICK_REPS) if args.quick else (Design(), 40)
     reps = args.reps or reps
     start = time.perf_counter()
     results = run_study(reps, args.seed, design)
+    if args.save:
+        results.write_parquet(args.save)
     tables = summarise(results, design.delta)
     with pl.Config(
         tbl_rows=-1,
