@@ -77,3 +77,38 @@ LEVELS_EN: Final = {
     1: "very dissatisfied",
 }
 STRATUM_SD: Final = "stratum_sd"  # S_h from earlier months, for Neyman allocation
+
+# --- judging performance (METHODS.md "Judging performance"; sampling.judgement) ---
+# Conduct-export names (CONTRACT.md "Conduct export") are used as they are.
+MONTHS: Final = "months"  # months pooled in the judgement window
+RESPONDENTS: Final = "respondents"
+ESTIMATE: Final = "estimate"  # model (hierarchical) estimate of the adjusted rate
+P_BELOW: Final = "p_below"  # P(true rate < peer mean − δ)
+P_ABOVE: Final = "p_above"  # P(true rate > peer mean + δ)
+EVIDENCE: Final = "evidence"
+EVIDENCE_VALUES: Final = ("below", "none", "above")
+HONOUR: Final = "honour"  # 十佳 within the peer group
+TOP_K: Final = "top_k"  # size of the peer group's top list
+P_TOP: Final = "p_top"  # P(in the peer group's top k)
+P_LAST: Final = "p_last"  # P(last in the peer group)
+LAST: Final = "last"  # 末位: P(last) ≥ threshold and evidence below over 3–12 months
+UNADJUSTED_RATE: Final = "unadjusted_rate"
+CASE_MIX_RATE: Final = "case_mix_rate"  # adjusted for category mix only
+ADJUSTED_RATE: Final = "adjusted_rate"  # adjusted for category and channel mix
+EXPECTED_RATE: Final = "expected_rate"  # indirect standardisation: Σ_h share_h · district rate_h
+CASE_MIX_SE: Final = "case_mix_se"  # SE of logit(expected_rate) from the estimated category effects
+REFERENCE_RATE: Final = "reference_rate"  # district rate the adjusted rates are centred on
+CHANNEL_OFFSET: Final = "channel_offset"  # Σ_c (unit share − district share) · effect_c, logit
+CHANNEL_OFFSET_SE: Final = "channel_offset_se"
+ASSIGNED_CHANNEL: Final = "assigned_channel"  # randomised first channel (channel experiment)
+CHANNEL_EFFECT: Final = "channel_effect"  # logit effect against the reference channel
+LOGIT: Final = "logit"  # empirical logit of the direct rate
+LOGIT_SE: Final = "logit_se"
+INTEGRITY_REPORT: Final = "integrity_report"  # the answer reports 吃拿卡要 etc. (a lead)
+INTEGRITY_RATE: Final = "integrity_rate"  # 1/π-weighted share of answers with a report
+CHANGE: Final = "change"  # month-on-month / year-on-year difference
+CHANGE_SE: Final = "change_se"
+COMPARISON: Final = "comparison"  # month_on_month or year_on_year
+COMPARISONS: Final = ("month_on_month", "year_on_year")
+BASE_MONTH: Final = "base_month"
+SIGNIFICANT: Final = "significant"

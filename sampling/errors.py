@@ -11,7 +11,8 @@ own message from them.
     │   ├── MissingColumnsError
     │   ├── InvalidValuesError       nulls, negatives, wrong dtype, duplicate strata
     │   ├── DuplicateCaseIdsError
-    │   └── PopulationMismatchError  frame counts differ from the allocation's N_h
+    │   ├── PopulationMismatchError  frame counts differ from the allocation's N_h
+    │   └── JudgementInputError      an input of the judgement (sampling.judgement)
     └── AllocationError              the allocation rule cannot be applied
         ├── MinimumExceedsTotalError Σ min(m, N_h) > n
         ├── StratumSdError           Neyman without usable S_h
@@ -136,3 +137,30 @@ class TotalUnreachableError(AllocationError):
             f"stratum_sd = 0 ({_preview(self.zero_sd_strata)}) get only the minimum; "
             "give them a positive stratum_sd or use another method"
         )
+
+
+class JudgementInputError(FrameError):
+    """An input of the judgement (METHODS.md "Judging performance") breaks its contract.
+
+    Terminal like every sampling error.  The message is bilingual (Chinese first)
+    because it reaches the staff who prepare the month: ``frame`` and ``column``
+    name the offending input, ``problem`` says what is wrong.
+    """
+
+    def __init__(self, frame: str, column: str, problem: str) -> None:
+        self.frame = frame
+        self.column = column
+        self.problem = problem
+        super().__init__(
+            f"无法评判：输入 {frame} 的列 {column!r} 不符合要求（{problem}）/ "
+            f"cannot judge: {frame} frame, column {column!r}: {problem}"
+        )
+
+    @classmethod
+    def require(cls, frame: Any, name: str, columns: Sequence[str]) -> None:
+        """Raise unless the (polars) ``frame`` has every column, without nulls."""
+        for column in columns:
+            if column not in frame.columns:
+                raise cls(name, column, "缺少该列 / missing")
+            if frame[column].null_count():
+                raise cls(name, column, "有空值 / has nulls")

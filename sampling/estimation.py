@@ -53,6 +53,23 @@ cell's count, Σw and Σw² by y; everything after works on cells (at most
 strata × domains), never on rows.  30 million rows × 500 units take about
 1.3–2 s on two cores with String keys, about 0.7 s with Enum keys.
 
+Two additions for METHODS.md "Describing the month" and "Judging performance"
+(both off by default, so the defaults stay equal to R as above):
+
+* ``cap_n_eff=True`` caps the effective size at the respondents before the
+  interval is formed: n_eff = min(p(1 − p)/v, n_d), i.e. a design effect of at
+  least 1.  Where every eligible case of a small category was sampled the fpc
+  drives v towards 0 and n_eff far beyond the respondents, which says nothing
+  about how the unit works; the capped interval is the bulletin's.  In R::
+
+      n_eff <- min(p * (1 - p) / se^2, n_d)   # then qbeta as svyciprop does
+
+* ``fpc=False`` drops the finite population correction (f_h = 1 in every
+  stratum, census strata included): the variance of the rate as an estimate
+  of the unit's *process* rather than of this month's finite set of cases,
+  R's ``svydesign(ids = ~1, strata = ~stratum, weights = ~final_weight,
+  data = d)`` (no ``fpc``).  Used by :mod:`sampling.judgement`.
+
 References: Korn, E. L. & Graubard, B. I. (1998), "Confidence intervals for
 proportions with small expected number of positive counts estimated from
 survey data", *Survey Methodology* 24(2), 193–201; Lumley, T. (2010), *Complex
@@ -231,7 +248,12 @@ def _cells(
 
 
 def _stratum_fpc(
-    s_code: np.ndarray, n_strata: int, pop: np.ndarray, cells: _Cells, labels: pl.Series
+    s_code: np.ndarray,
+    n_strata: int,
+    pop: np.ndarray,
+    cells: _Cells,
+    labels: pl.Series,
+    fpc: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """n_h and f_h = (N_h − n_h)/N_h per stratum code; refuses bad N_h."""
     big_n = np.zeros(n_strata)
@@ -248,6 +270,8 @@ def _stratum_fpc(
             STRATUM_POPULATION,
             f"is smaller than the respondents of stratum {bad!r} (>100% sampling)",
         )
+    if not fpc:
+        return n_h, np.ones(n_strata)
     with np.errstate(divide="ignore", invalid="ignore"):
         f_h = (big_n - n_h) / big_n
     return n_h, f_h
@@ -281,9 +305,18 @@ def _linearised(
 
 
 def _korn_graubard(
-    p: np.ndarray, var: np.ndarray, n: np.ndarray, df: np.ndarray, level: float
+    p: np.ndarray,
+    var: np.ndarray,
+    n: np.ndarray,
+    df: np.ndarray,
+    level: float,
+    cap_n_eff: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Korn–Graubard bounds and design effective size (nan where undefined)."""
+    """Korn–Graubard bounds and design effective size (nan where undefined).
+
+    With ``cap_n_eff`` the effective size is min(p(1 − p)/v, n) before the
+    degrees-of-freedom factor (a design effect of at least 1).
+    """
     alpha = 1.0 - level
     lo = np.full(p.shape, np.nan)
     hi = np.full(p.shape, np.nan)
@@ -291,6 +324,8 @@ def _korn_graubard(
 
     pos = var > 0
     n_eff[pos] = p[pos] * (1.0 - p[pos]) / var[pos]
+    if cap_n_eff:
+        n_eff[pos] = np.minimum(n_eff[pos], n[pos])
 
     kg = pos & (df >= 1)
     ratio = (stats.t.ppf(alpha / 2, n[kg] - 1) / stats.t.ppf(alpha / 2, df[kg])) ** 2
@@ -330,7 +365,12 @@ def _empty(responses: pl.DataFrame, domain: str) -> pl.DataFrame:
 
 
 def domain_estimates(
-    responses: pl.DataFrame, domain: str = UNIT_ID, level: float = 0.95
+    responses: pl.DataFrame,
+    domain: str = UNIT_ID,
+    level: float = 0.95,
+    *,
+    cap_n_eff: bool = False,
+    fpc: bool = True,
 ) -> pl.DataFrame:
     """Satisfaction rate, Taylor SE and Korn–Graubard interval per domain.
 
@@ -342,12 +382,19 @@ def domain_estimates(
             the **whole month**, not one unit.
         domain: the domain column (default ``unit_id``); no nulls.
         level: confidence level of the interval.
+        cap_n_eff: cap the effective size at the respondents before forming
+            the interval (METHODS.md "Describing the month"; the bulletin's
+            interval).  ``n_eff`` is then the capped value.  Off: R's interval.
+        fpc: with the finite population correction (default, R's design with
+            ``fpc = ~stratum_population``); ``False`` for the process variance
+            (R's design without ``fpc``).
 
     Returns:
         One row per domain value, sorted by it: the domain column,
         ``responded`` (rows), ``satisfaction_rate``, ``se``, ``ci_low``,
-        ``ci_high``, ``n_eff`` (p(1 − p)/se², null when se = 0) and ``df``
-        (n_d − H_d, the Korn–Graubard degrees of freedom).
+        ``ci_high``, ``n_eff`` (p(1 − p)/se², capped at ``responded`` with
+        ``cap_n_eff``; null when se = 0) and ``df`` (n_d − H_d, the
+        Korn–Graubard degrees of freedom).
 
     Raises:
         EstimationInputError: a column is missing or has nulls, a weight is not
@@ -379,11 +426,11 @@ def domain_estimates(
     pop = responses[STRATUM_POPULATION].cast(pl.Float64).to_numpy()
 
     cells = _cells(s_code, len(s_labels), d_code, len(d_labels), w, y)
-    n_h, f_h = _stratum_fpc(s_code, len(s_labels), pop, cells, s_labels)
+    n_h, f_h = _stratum_fpc(s_code, len(s_labels), pop, cells, s_labels, fpc)
     rate, var, n, strata = _linearised(cells, n_h, f_h, len(d_labels))
     present = n > 0  # an Enum's unused categories hold no respondent
     rate, var, n, df = rate[present], var[present], n[present], (n - strata)[present]
-    lo, hi, n_eff = _korn_graubard(rate, var, n, df, level)
+    lo, hi, n_eff = _korn_graubard(rate, var, n, df, level, cap_n_eff)
     return pl.DataFrame(
         [
             d_labels.filter(pl.Series(present)).alias(domain),
@@ -398,13 +445,17 @@ def domain_estimates(
     )
 
 
-def overall_estimate(responses: pl.DataFrame, level: float = 0.95) -> dict[str, Any]:
+def overall_estimate(
+    responses: pl.DataFrame, level: float = 0.95, *, cap_n_eff: bool = False, fpc: bool = True
+) -> dict[str, Any]:
     """District-wide satisfaction rate of the month (the whole design).
 
     Implemented as :func:`domain_estimates` with one constant domain, which is
     the whole design: every row is in the domain, so the influence values,
     n_h and the degrees of freedom (n − H) are those of R's
     ``svymean(~satisfied, des)`` and ``svyciprop(~satisfied, des, method = "beta")``.
+
+    ``cap_n_eff`` and ``fpc`` as in :func:`domain_estimates`.
 
     Returns:
         ``{"responded", "satisfaction_rate", "se", "ci_low", "ci_high",
@@ -413,7 +464,9 @@ def overall_estimate(responses: pl.DataFrame, level: float = 0.95) -> dict[str, 
     Raises:
         EstimationInputError: as :func:`domain_estimates`.
     """
-    est = domain_estimates(responses.with_columns(pl.lit(0).alias(_ALL)), _ALL, level)
+    est = domain_estimates(
+        responses.with_columns(pl.lit(0).alias(_ALL)), _ALL, level, cap_n_eff=cap_n_eff, fpc=fpc
+    )
     if est.height == 0:
         keys = [c for c in est.columns if c != _ALL]
         return {k: (0 if k == RESPONDED else None) for k in keys}
