@@ -27,8 +27,9 @@ recent SMS session, or to its IVR session once the key press was recorded
 (the call's remaining items go on by SMS). Each turn of the conversation
 (``channels.conversation``) is answered with the registered template of what
 comes next (next item, re-prompt, thanks; an opt-out is not answered); those
-SMS are sent after the push has been acknowledged (the service waits 700 ms
-at most), with OutId ``F<ref>``, and their own receipts are not recorded.
+SMS are sent in order by one worker thread, so the push is acknowledged at
+once (the service waits 700 ms at most); they carry OutId ``F<ref>`` and their
+own receipts are not recorded.
 
 Every answer is ``{"code": 0, "msg": "成功"}`` with HTTP 200 (the service only
 checks that ``code`` is a number).
@@ -40,6 +41,8 @@ import hashlib
 import hmac
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -47,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import BackgroundTasks, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from channels import base as B
@@ -134,10 +137,27 @@ class _Receiver:
         self.api = api
         self.q = q
         self.templates = templates
+        # follow-up SMS go out in order, one at a time, off the event loop
+        self._outbox: queue.Queue[list[FollowUp] | None] = queue.Queue()
+        self._worker = threading.Thread(target=self._drain, name="aliyun-follow-ups", daemon=True)
+        self._worker.start()
 
     def close(self) -> None:
+        self._outbox.put(None)
+        self._worker.join(timeout=30)
         self.landing.close()
         self.sessions.close()
+
+    def enqueue(self, sends: list[FollowUp]) -> None:
+        if sends:
+            self._outbox.put(sends)
+
+    def _drain(self) -> None:
+        while (sends := self._outbox.get()) is not None:
+            try:
+                self.deliver(sends)
+            except Exception:  # never let one bad send stop the questions that follow
+                log.exception("随访短信发送出错 / follow-up SMS failed")
 
     # --- requests -----------------------------------------------------------------
 
@@ -402,23 +422,23 @@ def create_app(
         return JSONResponse(OK)
 
     @app.post("/aliyun/sms/up/{token}")
-    async def sms_up(token: str, request: Request, background: BackgroundTasks) -> Response:
+    async def sms_up(token: str, request: Request) -> Response:
         if not receiver.authorised(token):
             return forbidden
         items = await receiver.items(request)
         if isinstance(items, Response):
             return items
-        background.add_task(receiver.deliver, receiver.sms_up(items))
+        receiver.enqueue(receiver.sms_up(items))
         return JSONResponse(OK)
 
     @app.post("/aliyun/voice/report/{token}")
-    async def voice_report(token: str, request: Request, background: BackgroundTasks) -> Response:
+    async def voice_report(token: str, request: Request) -> Response:
         if not receiver.authorised(token):
             return forbidden
         items = await receiver.items(request)
         if isinstance(items, Response):
             return items
-        background.add_task(receiver.deliver, receiver.voice_report(items))
+        receiver.enqueue(receiver.voice_report(items))
         return JSONResponse(OK)
 
     return app
