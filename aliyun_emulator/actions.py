@@ -38,7 +38,12 @@ async def _guard(emulator: Emulator, action: str, number: str) -> Response | Non
         emulator.refusals.append((action, code))
         if code in HTTP_ERRORS:
             return Response(
-                json.dumps({"Code": code, "Message": "The request has failed due to a temporary failure of the server."}),
+                json.dumps(
+                    {
+                        "Code": code,
+                        "Message": "The request has failed due to a temporary failure of the server.",
+                    }
+                ),
                 status_code=HTTP_ERRORS[code],
                 media_type="application/json",
             )

@@ -359,9 +359,7 @@ class Emulator:
 
     def business(self, code: str, message: str, **extra: Any) -> Response:
         """An answer with HTTP 200 and ``Code`` (``OK`` or a business error)."""
-        return JSONResponse(
-            {"Code": code, "Message": message, "RequestId": _request_id(), **extra}
-        )
+        return JSONResponse({"Code": code, "Message": message, "RequestId": _request_id(), **extra})
 
     def next_send(self) -> int:
         return next(self._sends)

@@ -135,7 +135,9 @@ def verify(
     match = _AUTHORIZATION.match(authorization)
     if match is None or match.group("alg") != ALGORITHM:
         return Refusal(
-            400, "IncompleteSignature", "The request signature does not conform to Aliyun standards."
+            400,
+            "IncompleteSignature",
+            "The request signature does not conform to Aliyun standards.",
         )
     access_key_id = match.group("ak").strip()
     signed = [h.strip().lower() for h in match.group("signed").split(";") if h.strip()]

@@ -91,7 +91,9 @@ class AliyunProvider:
         self.config = config
         self.sessions = sessions
         self.q = questionnaire or load_questionnaire()
-        self.templates = templates or (load(config.templates_path) if config.templates_path else load())
+        self.templates = templates or (
+            load(config.templates_path) if config.templates_path else load()
+        )
         self.context = context or (lambda case_id: {})
         self.name = name
         check_codes(config, self.templates, follow_up_roles(self.q))
@@ -140,7 +142,11 @@ class AliyunProvider:
         except PermanentSendError as exc:
             if exc.outcome == B.OPTED_OUT:
                 self.sessions.opt_out(request.to, clock.now(), f"aliyun:{exc.code}")
-            raise
+            detail = f"{mask(request.to)}: {exc.detail}"
+            raise PermanentSendError(self.name, exc.code, detail, exc.outcome) from exc
+        except TransientSendError as exc:
+            detail = f"{mask(request.to)}: {exc.detail}"
+            raise TransientSendError(self.name, exc.code, detail) from exc
         self.sessions.set_sid(request.attempt_id, sid)
         return SendReceipt(request.attempt_id, sid, "queued")
 

@@ -208,8 +208,10 @@ class _Receiver:
         session = self.sessions.by_sid(sid) if sid else None
         if session is None and out_id:
             session = self.sessions.by_ref(out_id)
-        if session is not None and sid and (
-            session.provider_sid is None or session.provider_sid.startswith(UNCONFIRMED)
+        if (
+            session is not None
+            and sid
+            and (session.provider_sid is None or session.provider_sid.startswith(UNCONFIRMED))
         ):
             self.sessions.set_sid(session.attempt_id, sid)  # proof the send reached the service
         return session

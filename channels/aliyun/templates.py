@@ -145,9 +145,7 @@ def choose_opening(
     return best
 
 
-def check_codes(
-    config: AliyunConfig, templates: Templates, item_roles: Iterable[str]
-) -> None:
+def check_codes(config: AliyunConfig, templates: Templates, item_roles: Iterable[str]) -> None:
     """Every template the provider will send has a code; raises AliyunConfigError otherwise."""
     needed = {*OPENINGS, "reprompt", "thanks", *item_roles}
     unknown = sorted(role for role in needed if role not in templates)

@@ -39,8 +39,13 @@ class Hooks:
         return self.client.post(path, content=json.dumps(payload, ensure_ascii=False))
 
     def up(self, sequence: int, content: str, phone: str = "13800138000") -> None:
-        item = {"phone_number": phone, "content": content, "send_time": "2026-11-16 10:00:00",
-                "dest_code": "1234", "sequence_id": sequence}
+        item = {
+            "phone_number": phone,
+            "content": content,
+            "send_time": "2026-11-16 10:00:00",
+            "dest_code": "1234",
+            "sequence_id": sequence,
+        }
         response = self.post("sms_up", [item])
         assert response.status_code == 200 and response.json() == {"code": 0, "msg": "成功"}
 
@@ -75,20 +80,40 @@ def hooks(tmp_path: Path) -> Iterator[Hooks]:
 
 def _open(landing: Path, attempt: str, channel: str = "sms", sid: str | None = None) -> None:
     with SessionStore(landing) as sessions:
-        sessions.open(attempt_id=attempt, case_id=attempt.split(":")[0], channel=channel,
-                      phone=PHONE, lang="zh", state=conversation.start(Q),
-                      context={"unit": "区民政局", "category": "婚姻登记"})
+        sessions.open(
+            attempt_id=attempt,
+            case_id=attempt.split(":")[0],
+            channel=channel,
+            phone=PHONE,
+            lang="zh",
+            state=conversation.start(Q),
+            context={"unit": "区民政局", "category": "婚姻登记"},
+        )
         if sid:
             sessions.set_sid(attempt, sid)
 
 
 def test_a_wrong_token_gets_403_and_records_nothing(hooks: Hooks) -> None:
     _open(hooks.landing, "C1:1", sid="111^0")
-    report = [{"biz_id": "111^0", "out_id": reference("C1:1"), "success": True, "err_code": "DELIVERED"}]
+    report = [
+        {"biz_id": "111^0", "out_id": reference("C1:1"), "success": True, "err_code": "DELIVERED"}
+    ]
     for token in ("wrong-token-wrong-token-wrong-to", TOKEN[:-1], TOKEN + "x"):
         assert hooks.post("sms_report", report, token=token).status_code == 403
-        assert hooks.post("sms_up", [{"phone_number": "13800138000", "content": "5", "sequence_id": 1}], token=token).status_code == 403
-        assert hooks.post("voice_report", [{"call_id": "c", "status_code": "200002"}], token=token).status_code == 403
+        assert (
+            hooks.post(
+                "sms_up",
+                [{"phone_number": "13800138000", "content": "5", "sequence_id": 1}],
+                token=token,
+            ).status_code
+            == 403
+        )
+        assert (
+            hooks.post(
+                "voice_report", [{"call_id": "c", "status_code": "200002"}], token=token
+            ).status_code
+            == 403
+        )
     assert hooks.client.post("/aliyun/sms/report", json=report).status_code in (404, 405)
     assert hooks.events() == []
     with SessionStore(hooks.landing) as sessions:
@@ -113,8 +138,15 @@ def test_an_oversize_body_gets_413_before_it_is_read(hooks: Hooks) -> None:
 
 def test_a_repeated_receipt_is_recorded_once_and_unknown_ids_are_kept(hooks: Hooks) -> None:
     _open(hooks.landing, "C1:1", sid="111^0")
-    report = [{"biz_id": "111^0", "out_id": reference("C1:1"), "success": True, "err_code": "DELIVERED",
-               "phone_number": "13800138000"}]
+    report = [
+        {
+            "biz_id": "111^0",
+            "out_id": reference("C1:1"),
+            "success": True,
+            "err_code": "DELIVERED",
+            "phone_number": "13800138000",
+        }
+    ]
     for _ in range(3):
         assert hooks.post("sms_report", report).json() == {"code": 0, "msg": "成功"}
     stranger = [{"biz_id": "999^0", "out_id": "ZZZZZZZZ", "success": False, "err_code": "MK:0001"}]
@@ -122,7 +154,9 @@ def test_a_repeated_receipt_is_recorded_once_and_unknown_ids_are_kept(hooks: Hoo
     hooks.post("sms_report", [{**stranger[0], "biz_id": "998^0", "err_code": "UNDELIV"}])
     events = hooks.events()
     assert [(e.kind, e.attempt_id) for e in events] == [
-        (B.DELIVERED, "C1:1"), (B.INVALID_NUMBER, None), (B.UNDELIVERED, None)
+        (B.DELIVERED, "C1:1"),
+        (B.INVALID_NUMBER, None),
+        (B.UNDELIVERED, None),
     ]
     assert events[2].detail == {"status": "undelivered", "error_code": "UNDELIV"}
 
@@ -144,14 +178,16 @@ def test_sms_replies_advance_the_conversation_and_send_the_next_template(hooks: 
     hooks.up(4, "4")
     answers = [(e.detail["item"], e.detail["value"]) for e in hooks.events() if e.kind == B.ANSWER]
     assert answers == [("satisfaction", "5"), ("integrity", "no"), ("timeliness", "4")]
-    assert [e.kind for e in hooks.events()][0] == B.UNREADABLE
+    assert hooks.events()[0].kind == B.UNREADABLE
     assert hooks.events()[-1].kind == B.COMPLETED
     assert hooks.sent_templates(4) == ["reprompt", "integrity", "timeliness", "thanks"]
     # follow-ups carry OutId F<ref>; their own receipts are not contact events
     out_ids = {p["OutId"] for a, p in hooks.emulator.requests if a == "SendSms"}
     assert out_ids == {"F" + reference("C1:1")}
     before = len(hooks.events())
-    hooks.post("sms_report", [{"biz_id": "555^0", "out_id": "F" + reference("C1:1"), "success": True}])
+    hooks.post(
+        "sms_report", [{"biz_id": "555^0", "out_id": "F" + reference("C1:1"), "success": True}]
+    )
     assert len(hooks.events()) == before
 
 
@@ -185,15 +221,26 @@ def test_a_call_record_gives_the_key_press_and_the_rest_goes_on_by_sms(hooks: Ho
     hooks.up(11, "2")
     hooks.up(12, "态度不好")
     answers = [(e.detail["item"], e.detail["value"]) for e in hooks.events() if e.kind == B.ANSWER]
-    assert answers == [("satisfaction", "2"), ("integrity", "yes"), ("timeliness", "2"), ("reason", "态度不好")]
+    assert answers == [
+        ("satisfaction", "2"),
+        ("integrity", "yes"),
+        ("timeliness", "2"),
+        ("reason", "态度不好"),
+    ]
     assert {e.attempt_id for e in hooks.events()} == {"V1:2"}
     assert hooks.events()[-1].kind == B.COMPLETED
 
 
 @pytest.mark.parametrize(
     ("status", "dtmf", "kind"),
-    [("200001", "", B.BREAK_OFF), ("200008", "9", B.BREAK_OFF), ("200002", "", B.BUSY),
-     ("200003", "", B.NO_ANSWER), ("200004", "", B.INVALID_NUMBER), ("999999", "", B.NO_ANSWER)],
+    [
+        ("200001", "", B.BREAK_OFF),
+        ("200008", "9", B.BREAK_OFF),
+        ("200002", "", B.BUSY),
+        ("200003", "", B.NO_ANSWER),
+        ("200004", "", B.INVALID_NUMBER),
+        ("999999", "", B.NO_ANSWER),
+    ],
 )
 def test_call_outcomes(hooks: Hooks, status: str, dtmf: str, kind: str) -> None:
     _open(hooks.landing, "V2:2", channel="voice", sid="c-2")

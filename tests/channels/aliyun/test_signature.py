@@ -13,11 +13,19 @@ from aliyun_emulator.signature import NonceCache, Refusal, verify
 from .conftest import AK_ID, AK_SECRET
 
 NOW = datetime(2026, 11, 16, 1, 47, 0, tzinfo=UTC)
-QUERY = {"PhoneNumbers": "13800000101", "SignName": "示范区民意访评中心", "TemplateParam": '{"unit": "区 民政局+"}'}
+QUERY = {
+    "PhoneNumbers": "13800000101",
+    "SignName": "示范区民意访评中心",
+    "TemplateParam": '{"unit": "区 民政局+"}',
+}
 
 
 def _signed(
-    *, body: bytes = b"", query: dict[str, str] | None = None, nonce: str = "n-1", at: datetime = NOW
+    *,
+    body: bytes = b"",
+    query: dict[str, str] | None = None,
+    nonce: str = "n-1",
+    at: datetime = NOW,
 ) -> tuple[dict[str, list[str]], str]:
     """Headers (lower-case → values) and raw query of a SendSms request signed by the SDK's Utils."""
     query = QUERY if query is None else query
@@ -40,7 +48,9 @@ def _signed(
     return {k: [v] for k, v in headers.items()}, urlencode(query)
 
 
-def _check(headers: dict[str, list[str]], raw_query: str, body: bytes = b"", **kw: object) -> Refusal | str:
+def _check(
+    headers: dict[str, list[str]], raw_query: str, body: bytes = b"", **kw: object
+) -> Refusal | str:
     return verify(
         method="POST",
         path="/",
@@ -56,7 +66,7 @@ def _check(headers: dict[str, list[str]], raw_query: str, body: bytes = b"", **k
 def test_a_request_signed_by_the_sdk_verifies() -> None:
     headers, query = _signed()
     assert _check(headers, query) == AK_ID
-    body = "PhoneNumberJson=%5B%2213800000101%22%5D".encode()
+    body = b"PhoneNumberJson=%5B%2213800000101%22%5D"
     headers, query = _signed(body=body, query={})
     assert _check(headers, query, body) == AK_ID
 
@@ -64,10 +74,19 @@ def test_a_request_signed_by_the_sdk_verifies() -> None:
 def test_a_wrong_secret_a_changed_parameter_or_body_does_not() -> None:
     headers, query = _signed()
     wrong = verify(
-        method="POST", path="/", raw_query=query, headers=headers, body=b"",
-        secrets={AK_ID: "another-secret"}, nonces=NonceCache(), now=NOW,
+        method="POST",
+        path="/",
+        raw_query=query,
+        headers=headers,
+        body=b"",
+        secrets={AK_ID: "another-secret"},
+        nonces=NonceCache(),
+        now=NOW,
     )
-    assert isinstance(wrong, Refusal) and (wrong.status, wrong.code) == (400, "SignatureDoesNotMatch")
+    assert isinstance(wrong, Refusal) and (wrong.status, wrong.code) == (
+        400,
+        "SignatureDoesNotMatch",
+    )
     changed = query.replace("13800000101", "13800000102")
     assert isinstance(refused := _check(headers, changed), Refusal)
     assert refused.code == "SignatureDoesNotMatch"
@@ -78,11 +97,22 @@ def test_a_wrong_secret_a_changed_parameter_or_body_does_not() -> None:
 def test_unknown_key_missing_headers_stale_dates_and_replays_are_refused() -> None:
     headers, query = _signed()
     unknown = verify(
-        method="POST", path="/", raw_query=query, headers=headers, body=b"",
-        secrets={"LTAIother": AK_SECRET}, nonces=NonceCache(), now=NOW,
+        method="POST",
+        path="/",
+        raw_query=query,
+        headers=headers,
+        body=b"",
+        secrets={"LTAIother": AK_SECRET},
+        nonces=NonceCache(),
+        now=NOW,
     )
-    assert isinstance(unknown, Refusal) and (unknown.status, unknown.code) == (404, "InvalidAccessKeyId.NotFound")
-    assert isinstance(r := _check({k: v for k, v in headers.items() if k != "authorization"}, query), Refusal)
+    assert isinstance(unknown, Refusal) and (unknown.status, unknown.code) == (
+        404,
+        "InvalidAccessKeyId.NotFound",
+    )
+    assert isinstance(
+        r := _check({k: v for k, v in headers.items() if k != "authorization"}, query), Refusal
+    )
     assert r.code == "IncompleteSignature"
     stale, query = _signed(at=NOW - timedelta(minutes=16))
     assert isinstance(r := _check(stale, query), Refusal) and r.code == "InvalidTimeStamp.Expired"

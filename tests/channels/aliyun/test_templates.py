@@ -46,7 +46,9 @@ def test_a_long_unit_name_falls_back_to_the_short_opening() -> None:
     assert template.role == "opening_short" and params == {"category": "不动产登记"}
     assert T.segments(sms) == 1
     # nothing fits one segment: the shortest text goes out, and it says so by its length
-    template, _, sms = T.choose_opening(TEMPLATES, SIGN, {"category": "长" * 30, "unit": "区民政局"})
+    template, _, sms = T.choose_opening(
+        TEMPLATES, SIGN, {"category": "长" * 30, "unit": "区民政局"}
+    )
     assert T.segments(sms) == 2 and template.role == "opening_short"
 
 
@@ -78,5 +80,7 @@ def test_every_template_the_provider_sends_needs_a_configured_code() -> None:
 
 def test_every_sms_template_fits_one_segment_with_the_signature() -> None:
     for template in TEMPLATES.of_kind("sms"):
-        sms = T.with_sign(SIGN, template.render(template.params({"unit": "区民政局", "category": "婚姻登记"})))
+        sms = T.with_sign(
+            SIGN, template.render(template.params({"unit": "区民政局", "category": "婚姻登记"}))
+        )
         assert T.segments(sms) == 1, template.role
