@@ -34,6 +34,7 @@ def config(url: str = "http://127.0.0.1:9", **changes: Any) -> AliyunConfig:
         voice_endpoint=url,
         voice_caller=CALLER,
         templates=dict(CODES),
+        templates_path=None,
         connect_timeout_ms=1000,
         read_timeout_ms=2000,
     )
