@@ -94,6 +94,36 @@ async def send_sms(emulator: Emulator, params: dict[str, str]) -> Response:
     return emulator.business("OK", "OK", BizId=biz_id)
 
 
+async def send_batch_sms(emulator: Emulator, params: dict[str, str]) -> Response:
+    """SendBatchSms: one template, a signature and TemplateParam per number (JSON arrays in the body)."""
+    try:
+        numbers = json.loads(params.get("PhoneNumberJson", "[]"))
+        signs = json.loads(params.get("SignNameJson", "[]"))
+        values = json.loads(params.get("TemplateParamJson", "[]") or "[]")
+    except json.JSONDecodeError:
+        return _refuse(emulator, "SendBatchSms", "isv.INVALID_JSON_PARAM", "JSON参数不合法")
+    if not numbers or len(signs) != len(numbers) or (values and len(values) != len(numbers)):
+        return _refuse(
+            emulator, "SendBatchSms", "isv.INVALID_PARAMETERS", "号码、签名与参数数量不一致"
+        )
+    biz_id = ""
+    for i, number in enumerate(numbers):
+        single = {
+            "PhoneNumbers": str(number),
+            "SignName": str(signs[i]),
+            "TemplateCode": params.get("TemplateCode", ""),
+            "OutId": params.get("OutId", ""),
+        }
+        if values:
+            single["TemplateParam"] = json.dumps(values[i], ensure_ascii=False)
+        answer = await send_sms(emulator, single)
+        body = json.loads(bytes(answer.body))
+        if body["Code"] != "OK":
+            return answer  # stops at the first refusal
+        biz_id = biz_id or body["BizId"]
+    return emulator.business("OK", "OK", BizId=biz_id)
+
+
 async def query_send_details(emulator: Emulator, params: dict[str, str]) -> Response:
     phone = mainland(params.get("PhoneNumber", ""))
     day = params.get("SendDate", "")
@@ -171,6 +201,7 @@ async def ivr_call(emulator: Emulator, params: dict[str, str]) -> Response:
 
 HANDLERS: dict[str, Handler] = {
     "SendSms": send_sms,
+    "SendBatchSms": send_batch_sms,
     "QuerySendDetails": query_send_details,
     "IvrCall": ivr_call,
 }

@@ -4,7 +4,7 @@ Point the official SDK at it (``MINYI_ALIYUN_SMS_ENDPOINT`` and
 ``MINYI_ALIYUN_VOICE_ENDPOINT`` = ``http://127.0.0.1:<port>``). It answers
 ``POST /`` with the action in ``x-acs-action`` (API version 2017-05-25):
 
-- SendSms, QuerySendDetails (dysmsapi), IvrCall (dyvmsapi);
+- SendSms, SendBatchSms, QuerySendDetails (dysmsapi), IvrCall (dyvmsapi);
 
 after checking the request signature exactly as the service does
 (``signature.verify``: ACS3-HMAC-SHA256, unknown AccessKey 404, wrong secret

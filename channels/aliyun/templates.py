@@ -90,6 +90,10 @@ class Templates:
         """Code → template, as the service knows them (for the emulator and checks)."""
         return {codes[role]: t for role, t in self.items.items() if role in codes}
 
+    def texts(self, codes: Mapping[str, str], kind: Kind) -> dict[str, str]:
+        """Code → registered text of one kind: what a local emulator is given to know."""
+        return {code: t.text for code, t in self.registered(codes).items() if t.kind == kind}
+
 
 @cache
 def load(path: Path = DEFAULT_PATH) -> Templates:

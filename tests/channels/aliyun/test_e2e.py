@@ -286,3 +286,27 @@ def conversation_start() -> Any:
     from channels.questionnaire import load
 
     return conversation.start(load())
+
+
+def test_a_batch_send_with_a_signed_form_body_is_verified(tmp_path: Path) -> None:
+    """SendBatchSms puts its JSON arrays in a form body: the body hash is part of the signature."""
+    from alibabacloud_dysmsapi20170525 import models
+    from darabonba.runtime import RuntimeOptions
+
+    with world(tmp_path, people={"+8613800000170": Scripted(), "+8613800000171": Scripted()}) as w:
+        request = models.SendBatchSmsRequest(
+            phone_number_json=json.dumps(["13800000170", "13800000171"]),
+            sign_name_json=json.dumps([SIGN, SIGN], ensure_ascii=False),
+            template_code=CODES["opening_short"],
+            template_param_json=json.dumps(
+                [{"category": "婚姻登记"}, {"category": "居住证"}], ensure_ascii=False
+            ),
+        )
+        response = w.provider.api.sms.send_batch_sms_with_options(request, RuntimeOptions())
+        assert response.body.code == "OK" and response.body.biz_id
+        assert w.service.wait_idle(10)
+        texts = {m.text for m in w.service.messages.values()}
+        assert texts == {
+            f"【{SIGN}】" + T.load()["opening_short"].render({"category": c})
+            for c in ("婚姻登记", "居住证")
+        }
