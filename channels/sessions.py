@@ -1,4 +1,7 @@
-"""Conversation state shared by the Twilio provider (which opens sessions) and the receiver.
+"""Conversation state shared by the providers (which open sessions) and their receivers.
+
+Twilio and Alibaba Cloud both keep their sessions here; the table names keep
+their historical ``twilio_`` prefix so existing landing files stay readable.
 
 Kept as extra tables in the landing SQLite file (WAL), through a connection
 of its own:
@@ -162,6 +165,19 @@ class SessionStore(WalStore):
 
     def by_sid(self, sid: str) -> Session | None:
         return self._one("provider_sid = ?", (sid,))
+
+    def by_ref(self, ref: str) -> Session | None:
+        """The session whose reference code is ``ref`` (Alibaba Cloud's OutId)."""
+        return self._one("ref = ? ORDER BY created_at DESC", (ref,))
+
+    def recent(self, phone: str, limit: int = 5) -> list[Session]:
+        """The latest sessions of a number on any channel, newest first."""
+        rows = self._con.execute(
+            "SELECT attempt_id FROM twilio_sessions WHERE phone = ? "
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (phone, limit),
+        ).fetchall()
+        return [s for (attempt,) in rows if (s := self.get(attempt)) is not None]
 
     def latest_sms(self, phone: str) -> Session | None:
         """The session an inbound SMS from ``phone`` answers: its most recent SMS contact."""

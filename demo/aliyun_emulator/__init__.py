@@ -1,0 +1,25 @@
+"""A local Alibaba Cloud SMS and voice service for tests and the demo.
+
+``Emulator`` holds the state and the FastAPI app (the RPC API the official SDK
+calls, signature V3 verified; HTTP pushes to the receiver); serve it with
+``run_in_thread`` on a loopback port. The people it plays are the Twilio
+emulator's (``Scripted``, ``Cooperative``, ``Drawn``).
+"""
+
+from demo.aliyun_emulator.server import Emulator
+from demo.aliyun_emulator.signature import Refusal, verify
+from twilio_emulator.loopback import bind_loopback, run_in_thread, url_of
+from twilio_emulator.people import Cooperative, Input, Person, Scripted
+
+__all__ = [
+    "Cooperative",
+    "Emulator",
+    "Input",
+    "Person",
+    "Refusal",
+    "Scripted",
+    "bind_loopback",
+    "run_in_thread",
+    "url_of",
+    "verify",
+]
