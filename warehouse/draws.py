@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,3 +44,20 @@ def stored_draw(con: duckdb.DuckDBPyConnection, day: date) -> StoredDraw | None:
         strata=int(alloc[0]),
         ineligible=ineligible,
     )
+
+
+def drawn_days(con: duckdb.DuckDBPyConnection, dates: Iterable[date | None]) -> set[date]:
+    """Those of ``dates`` already drawn: ``allocations`` or ``samples`` has rows for the day.
+
+    A drawn day's frame is fixed: a later change to one of its cases must not
+    move the case in or out of the frame the sample was drawn from.
+    """
+    days = sorted({day for day in dates if day is not None})
+    if not days:
+        return set()
+    rows = con.sql(
+        "SELECT sample_date FROM allocations WHERE sample_date IN (SELECT unnest($d::DATE[])) "
+        "UNION SELECT sample_date FROM samples WHERE sample_date IN (SELECT unnest($d::DATE[]))",
+        params={"d": days},
+    ).fetchall()
+    return {row[0] for row in rows}

@@ -39,18 +39,23 @@ def test_hostile_file_counts_add_up_and_reasons_are_clear(
     report = load_cases(con, _write(tmp_path, HOSTILE), ZONE)
     assert (report.read, report.loaded, report.duplicate, report.quarantined) == (10, 4, 1, 5)
     assert report.reasons == {
-        "blank line": 1,
-        "conflict": 1,
-        "missing field": 1,
-        "unknown unit": 1,
-        "unreadable timestamp": 1,
+        "空行 blank line": 1,
+        "冲突 conflict": 1,
+        "缺少字段 missing field": 1,
+        "未知单位 unknown unit": 1,
+        "时间无法识别 unreadable timestamp": 1,
     }
     reasons = con.sql("SELECT row_number, reason FROM quarantine ORDER BY row_number").fetchall()
-    assert (8, "unknown unit: 'U9' is not in the units registry") in reasons
+    assert (
+        8,
+        "未知单位 unknown unit: 单位名册中没有 'U9' / 'U9' is not in the units registry",
+    ) in (reasons)
     assert (
         7,
-        "conflict: case_id 'C2' appears again with different content (first at line 3)",
+        "冲突 conflict: 办件编号 'C2' 在本文件中再次出现且内容不同（首次在第 3 行） / "
+        "case_id 'C2' appears again with different content (first at line 3)",
     ) in reasons
+    assert (10, "缺少字段 missing field: 事项类别 category 为空 / category is blank") in reasons
     loaded = con.sql(
         "SELECT case_id, service_date::VARCHAR, phone_e164, phone_status FROM cases ORDER BY case_id"
     ).fetchall()
@@ -77,7 +82,7 @@ def test_loading_twice_changes_nothing(
     assert (again.loaded, again.duplicate, again.quarantined) == (0, 5, 5)
 
 
-def test_changed_content_of_a_loaded_case_is_a_conflict(
+def test_changed_content_of_a_loaded_case_in_a_later_file_is_a_correction(
     con: duckdb.DuckDBPyConnection, units_file: Path, tmp_path: Path
 ) -> None:
     load_units(con, units_file)
@@ -86,8 +91,8 @@ def test_changed_content_of_a_loaded_case_is_a_conflict(
         "case_id,unit_id,category,completed_at,phone\nC1,U2,户籍,2026-10-09 10:00:00,13812345678\n"
     )
     report = load_cases(con, _write(tmp_path, changed, "b.csv"), ZONE)
-    assert (report.loaded, report.quarantined) == (0, 1)
-    assert con.sql("SELECT unit_id FROM cases WHERE case_id = 'C1'").fetchall() == [("U1",)]
+    assert (report.loaded, report.quarantined, report.corrections_applied) == (1, 0, 1)
+    assert con.sql("SELECT unit_id FROM cases WHERE case_id = 'C1'").fetchall() == [("U2",)]
 
 
 @pytest.mark.parametrize(
