@@ -28,6 +28,7 @@ from warehouse.phones import mask_in_text
 from warehouse.reading import ROW
 
 HASH: Final = "_hash"
+KEY: Final = "_key"  # the content a case's hash is computed from
 COMPLETED: Final = "_completed"
 SERVICE_DATE: Final = "_service_date"
 _OLD: Final = "_old_"
@@ -47,51 +48,74 @@ class Matched:
     """Candidates (first row of each case in the file) split against the loaded cases."""
 
     fresh: pl.DataFrame  # case not loaded before
-    duplicate: pl.DataFrame  # same content as loaded, or a version a correction replaced
-    changed: pl.DataFrame  # other content: a correction, with ``_changed`` and the old date
+    duplicate: int  # same content as loaded, or a version a correction replaced
+    changed: pl.DataFrame  # other content: a correction, with ``_hash``, ``_changed``, old date
 
 
 def match_loaded(con: duckdb.DuckDBPyConnection, candidates: pl.DataFrame) -> Matched:
-    """Compare each candidate with the loaded version of its case, if any."""
-    con.register("_incoming", candidates.select(C.CASE_ID, HASH).to_arrow())
+    """Compare each candidate (with its content ``_key``) with the loaded version of its case.
+
+    Hashes are computed in DuckDB and only those of changed cases come back:
+    a file of new cases, or one loaded again, costs one join.
+    """
+    con.register("_incoming", candidates.select(ROW, C.CASE_ID, KEY).to_arrow())
     try:
-        existing = con.sql(
+        kinds = con.sql(
             f"""
-            SELECT i.case_id, c.content_hash AS _existing, c.service_date AS _old_date,
+            WITH m AS (
+                SELECT i.{ROW}, i.case_id, sha256(i.{KEY}) AS h, c.content_hash
+                FROM _incoming i JOIN cases c USING (case_id))
+            SELECT m.{ROW},
+                   m.h <> m.content_hash AND NOT EXISTS (
+                       SELECT 1 FROM case_corrections k
+                       WHERE k.case_id = m.case_id AND k.old_hash = m.h AND k.applied
+                   ) AS _is_change,
+                   m.h AS {HASH}, m.content_hash AS _existing
+            FROM m
+            """
+        ).pl()
+    finally:
+        con.unregister("_incoming")
+    known = candidates.join(kinds, on=ROW, how="semi")
+    changed = candidates.join(kinds.filter("_is_change").drop("_is_change"), on=ROW)
+    return Matched(
+        fresh=candidates.join(kinds, on=ROW, how="anti"),
+        duplicate=known.height - changed.height,
+        changed=_with_changes(con, changed),
+    )
+
+
+def _with_changes(con: duckdb.DuckDBPyConnection, changed: pl.DataFrame) -> pl.DataFrame:
+    """Adds the loaded version's service date and ``_changed``: the columns that differ."""
+    con.register("_changed_ids", changed.select(C.CASE_ID).to_arrow())
+    try:
+        old = con.sql(
+            f"""
+            SELECT c.case_id, c.service_date AS _old_date,
                    c.unit_id AS {_OLD}{C.UNIT_ID}, c.category AS {_OLD}{C.CATEGORY},
                    c.completed_at AS {_OLD}{COMPLETED},
                    coalesce(c.phone_e164, c.phone_raw) AS {_OLD}_phone_key,
                    c.service_item AS {_OLD}{C.SERVICE_ITEM},
                    c.handler_id AS {_OLD}{C.HANDLER_ID},
-                   c.service_channel AS {_OLD}{C.SERVICE_CHANNEL},
-                   EXISTS (SELECT 1 FROM case_corrections k WHERE k.case_id = i.case_id
-                           AND k.old_hash = i._hash AND k.applied) AS _superseded
-            FROM _incoming i JOIN cases c USING (case_id)
+                   c.service_channel AS {_OLD}{C.SERVICE_CHANNEL}
+            FROM cases c SEMI JOIN _changed_ids USING (case_id)
             """
         ).pl()
     finally:
-        con.unregister("_incoming")
-    existing = existing.with_columns(
+        con.unregister("_changed_ids")
+    old = old.with_columns(
         pl.col(f"{_OLD}{COMPLETED}").dt.convert_time_zone("UTC").cast(pl.Datetime("us", "UTC"))
     )
-    joined = candidates.join(existing, on=C.CASE_ID, how="left").with_columns(
-        _phone_key=pl.coalesce(C.PHONE_E164, C.PHONE)
-    )
-    same = (pl.col("_existing") == pl.col(HASH)) | pl.col("_superseded")
-    changed = joined.filter(pl.col("_existing").is_not_null() & ~same)
     differs = [
         pl.when(pl.col(name).ne_missing(pl.col(f"{_OLD}{name}")))
         .then(pl.lit(_display_name(name)))
         .otherwise(None)
         for name in _COMPARED
     ]
-    changed = changed.with_columns(
-        _changed=pl.concat_list(differs).list.drop_nulls().list.join(",")
-    )
-    return Matched(
-        fresh=joined.filter(pl.col("_existing").is_null()),
-        duplicate=joined.filter(pl.col("_existing").is_not_null() & same),
-        changed=changed,
+    return (
+        changed.join(old, on=C.CASE_ID, how="left")
+        .with_columns(_phone_key=pl.coalesce(C.PHONE_E164, C.PHONE))
+        .with_columns(_changed=pl.concat_list(differs).list.drop_nulls().list.join(","))
     )
 
 

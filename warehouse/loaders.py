@@ -55,7 +55,7 @@ from warehouse.reading import EXTRA, ROW, Table, read_table
 from warehouse.timestamps import parse_timestamps
 
 _REASON: Final = "_reason"
-_HASH: Final = corrections.HASH
+_KEY: Final = corrections.KEY
 _COMPLETED: Final = corrections.COMPLETED
 _SERVICE_DATE: Final = corrections.SERVICE_DATE
 
@@ -278,9 +278,9 @@ def _log_load(
     )
 
 
-def _content_hashes(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.DataFrame:
-    """SHA-256 of each row's content key (stable across versions: it is stored), in DuckDB."""
-    key = pl.concat_str(
+def _content_key() -> pl.Expr:
+    """The text a case's ``content_hash`` is the SHA-256 of; stored hashes depend on it."""
+    return pl.concat_str(
         [
             pl.col(C.CASE_ID),
             pl.col(C.UNIT_ID),
@@ -290,13 +290,7 @@ def _content_hashes(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.D
             *[pl.col(n).fill_null("") for n in CASE_OPTIONAL],
         ],
         separator="\x1f",
-    )
-    con.register("_keys", frame.select(ROW, key.fill_null("").alias("_key")).to_arrow())
-    try:
-        hashes = con.sql(f"SELECT {ROW}, sha256(_key) AS {_HASH} FROM _keys").pl()
-    finally:
-        con.unregister("_keys")
-    return frame.join(hashes, on=ROW, how="left")
+    ).fill_null("")
 
 
 def load_cases(
@@ -321,7 +315,7 @@ def load_cases(
     known_units = con.sql("SELECT unit_id FROM units").pl()[C.UNIT_ID]
     required = (C.CASE_ID, C.UNIT_ID, C.CATEGORY, C.COMPLETED_AT)
     frame = frame.with_columns(
-        parse_timestamps(pl.col(C.COMPLETED_AT), zone, excel_serials=table.excel).alias(_COMPLETED)
+        parse_timestamps(frame[C.COMPLETED_AT], zone, excel_serials=table.excel).alias(_COMPLETED)
     )
     frame = frame.with_columns(
         pl.coalesce(
@@ -348,16 +342,18 @@ def load_cases(
         pl.col(_COMPLETED).dt.convert_time_zone(zone.key).dt.date().alias(_SERVICE_DATE)
     )
     bad = frame.filter(pl.col(_REASON).is_not_null())
-    good = _content_hashes(con, frame.filter(pl.col(_REASON).is_null()))
-
-    # repeated ids inside the file: identical content is a duplicate, other content a conflict
-    first = good.group_by(C.CASE_ID, maintain_order=True).agg(
-        pl.col(ROW).first().alias("_first_row"), pl.col(_HASH).first().alias("_first_hash")
+    good = frame.filter(pl.col(_REASON).is_null()).with_columns(
+        _content_key().alias(_KEY), pl.col(C.CASE_ID).is_first_distinct().alias("_first")
     )
-    good = good.join(first, on=C.CASE_ID, how="left")
-    repeat = pl.col(ROW) != pl.col("_first_row")
-    in_file_dup = good.filter(repeat & (pl.col(_HASH) == pl.col("_first_hash")))
-    in_file_conflict = good.filter(repeat & (pl.col(_HASH) != pl.col("_first_hash"))).with_columns(
+    # repeated ids inside the file: identical content is a duplicate, other content a conflict
+    repeats = good.filter(~pl.col("_first"))
+    firsts = good.filter(pl.col("_first")).join(repeats.select(C.CASE_ID), on=C.CASE_ID, how="semi")
+    repeats = repeats.join(
+        firsts.select(C.CASE_ID, pl.col(ROW).alias("_first_row"), pl.col(_KEY).alias("_first_key")),
+        on=C.CASE_ID,
+    )
+    in_file_dup = repeats.filter(pl.col(_KEY) == pl.col("_first_key"))
+    in_file_conflict = repeats.filter(pl.col(_KEY) != pl.col("_first_key")).with_columns(
         _reason(
             "冲突",
             "conflict",
@@ -373,7 +369,7 @@ def load_cases(
             + ")",
         ).alias(_REASON)
     )
-    matched = corrections.match_loaded(con, good.filter(~repeat))
+    matched = corrections.match_loaded(con, good.filter(pl.col("_first")))
     now = datetime.now(UTC)
     with transaction(con):
         applied, recorded = corrections.settle(con, matched.changed, path, table.sha256, now)
@@ -387,13 +383,16 @@ def load_cases(
             pl.col(C.PHONE_E164),
             pl.col(C.PHONE_STATUS),
             *[pl.col(n) for n in CASE_OPTIONAL],
-            pl.col(_HASH).alias("content_hash"),
+            pl.col(_KEY),
             pl.lit(str(path)).alias("source_file"),
             pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("loaded_at"),
         )
         con.register("_fresh", insert.to_arrow())
         try:
-            con.execute("INSERT INTO cases BY NAME SELECT * FROM _fresh")
+            con.execute(
+                f"INSERT INTO cases BY NAME SELECT * EXCLUDE ({_KEY}), "
+                f"sha256({_KEY}) AS content_hash FROM _fresh"
+            )
         finally:
             con.unregister("_fresh")
         quarantined = pl.concat(
@@ -406,7 +405,7 @@ def load_cases(
             str(path),
             read,
             matched.fresh.height + applied.height,
-            in_file_dup.height + matched.duplicate.height,
+            in_file_dup.height + matched.duplicate,
             quarantined.height,
             _reasons(quarantined),
             corrections_applied=applied.height,

@@ -42,6 +42,7 @@ _FULLWIDTH_FROM: Final = [
 ]
 _FULLWIDTH_TO: Final = [*'0123456789+()- =\'.eE/,;:""', " ", "'", "'"]
 _MOBILE_RE: Final = r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$"
+_PLAIN_RE: Final = r"^1[3-9][0-9]{9}$"
 _STRIP_RE: Final = r"[\s\-\.\(\)]"
 _SEPARATORS_RE: Final = r"[/,;、|]"
 _SCIENTIFIC_RE: Final = r"^([0-9])\.([0-9]+)[eE]\+?([0-9]{1,2})$"
@@ -54,10 +55,10 @@ _TEXT_MOBILE_RE: Final = (
 _TEXT_SCIENTIFIC_RE: Final = r"([0-9]\.[0-9]{2})[0-9]{4,}([eE]\+?[0-9]+)"
 
 
-def _excel_cleaned(raw: pl.Expr) -> pl.Expr:
-    """The text of a phone cell without Excel's leftovers, separators kept between numbers."""
-    text = (
-        raw.cast(pl.String)
+def _without_leftovers(frame: pl.DataFrame) -> pl.DataFrame:
+    """``text``: the phone cell without Excel's leftovers, separators kept between numbers."""
+    frame = frame.with_columns(
+        text=pl.col("raw")
         .str.replace_many(_FULLWIDTH_FROM, _FULLWIDTH_TO)
         .str.strip_chars()
         .str.replace(r'^="(.*)"$', "$1")
@@ -68,36 +69,67 @@ def _excel_cleaned(raw: pl.Expr) -> pl.Expr:
         .str.replace_all(r"[\p{Han}:]", "")  # words around the number: 手机:…, …本人
         .str.strip_chars()
     )
-    sci = text.str.extract_groups(_SCIENTIFIC_RE).struct.rename_fields(["lead", "frac", "exp"])
-    exp = sci.struct.field("exp").cast(pl.Int64)
-    frac = sci.struct.field("frac")
+    frame = frame.with_columns(
+        sci=pl.col("text")
+        .str.extract_groups(_SCIENTIFIC_RE)
+        .struct.rename_fields(["lead", "frac", "exp"])
+    ).unnest("sci")
+    exp = pl.col("exp").cast(pl.Int64)
+    frac = pl.col("frac")
     # exact only when the digits reach the units place and whatever follows is zeros
     exact = (frac.str.len_chars() >= exp) & frac.str.slice(exp).str.contains("^0*$")
-    recovered = pl.when(exact).then(sci.struct.field("lead") + frac.str.slice(0, exp))
-    return (
-        pl.when(sci.struct.field("lead").is_not_null())
-        .then(recovered.fill_null(pl.lit("!")))  # inexact: stays invalid, never guessed
-        .otherwise(text.str.replace(r"^(\+?[0-9]+)\.0+$", "$1"))
-    )
+    return frame.with_columns(
+        text=pl.when(pl.col("lead").is_not_null())
+        .then(pl.when(exact).then(pl.col("lead") + frac.str.slice(0, exp)).otherwise(pl.lit("!")))
+        .otherwise(pl.col("text").str.replace(r"^(\+?[0-9]+)\.0+$", "$1"))
+    ).drop("lead", "frac", "exp")
 
 
 def normalise(phones: pl.Series) -> pl.DataFrame:
     """``phone_e164`` (null unless a valid mainland mobile) and ``phone_status`` per input."""
-    frame = pl.DataFrame({"raw": phones.cast(pl.String)}).with_columns(
-        text=_excel_cleaned(pl.col("raw"))
+    frame = pl.DataFrame({"raw": phones.cast(pl.String)}).with_row_index("_i")
+    plain = frame["raw"].str.contains(_PLAIN_RE).fill_null(False)
+    if plain.all():  # the usual day: only clean 11-digit mobiles, nothing to repair
+        return frame.select(
+            (pl.lit("+86") + pl.col("raw")).alias("phone_e164"),
+            pl.lit(MOBILE).alias("phone_status"),
+        )
+    done = frame.filter(plain).select(
+        "_i", (pl.lit("+86") + pl.col("raw")).alias("phone_e164"), phone_status=pl.lit(MOBILE)
+    )
+    rest = _repaired(frame.filter(~plain))
+    return pl.concat([done, rest]).sort("_i").select("phone_e164", "phone_status")
+
+
+def _repaired(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_i``, ``phone_e164`` and ``phone_status`` of the cells that are not a plain mobile."""
+    frame = _without_leftovers(frame)
+    # most cells hold one number: split on separators only where there are some
+    frame = frame.with_columns(
+        single=pl.col("text").str.replace_all(_STRIP_RE, ""),
+        several=pl.col("text").str.contains(_SEPARATORS_RE),
     )
     frame = frame.with_columns(
-        parts=pl.col("text")
-        .str.replace_all(_SEPARATORS_RE, "|")
-        .str.split("|")
-        .list.eval(pl.element().str.replace_all(_STRIP_RE, ""))
-        .list.eval(pl.element().filter(pl.element() != ""))
-    ).with_columns(
-        mobile=pl.col("parts")
-        .list.eval(pl.element().str.extract(_MOBILE_RE, 1))
-        .list.drop_nulls()
-        .list.first(),
-        cleaned=pl.col("parts").list.first(),
+        parts=pl.when(pl.col("several")).then(
+            pl.col("text")
+            .str.replace_all(_SEPARATORS_RE, "|")
+            .str.split("|")
+            .list.eval(pl.element().str.replace_all(_STRIP_RE, ""))
+            .list.eval(pl.element().filter(pl.element() != ""))
+        )
+    )
+    frame = frame.with_columns(
+        mobile=pl.when(pl.col("several"))
+        .then(
+            pl.col("parts")
+            .list.eval(pl.element().str.extract(_MOBILE_RE, 1))
+            .list.drop_nulls()
+            .list.first()
+        )
+        .otherwise(pl.col("single").str.extract(_MOBILE_RE, 1)),
+        cleaned=pl.when(pl.col("several"))
+        .then(pl.col("parts").list.first())
+        .otherwise(pl.col("single").replace("", None)),
     )
     frame = frame.with_columns(
         phone_e164=pl.when(pl.col("mobile").is_not_null())
@@ -121,7 +153,7 @@ def normalise(phones: pl.Series) -> pl.DataFrame:
         frame = frame.join(statuses, on="cleaned", how="left", maintain_order="left").with_columns(
             phone_status=pl.coalesce("phone_status", "_other")
         )
-    return frame.select("phone_e164", "phone_status")
+    return frame.select("_i", "phone_e164", "phone_status")
 
 
 def _classify_other(cleaned: str) -> str:

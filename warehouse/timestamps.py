@@ -55,21 +55,30 @@ _EXCEL_EPOCH: Final = datetime(1899, 12, 30)  # serial 1 = 1900-01-01, after Exc
 _MS_PER_DAY: Final = 86_400_000
 
 
-def _int(name: str) -> pl.Expr:
-    return pl.col(name).cast(pl.Int64, strict=False)
+_FIELDS: Final = (
+    "year",
+    "month",
+    "day",
+    "half1",
+    "half2",
+    "hour",
+    "minute",
+    "second",
+    "fraction",
+    "half3",
+    "offset",
+)
+_COMPACT_FIELDS: Final = ("year", "month", "day", "hour", "minute", "second")
 
 
-def _naive(parts: pl.Expr) -> pl.Expr:
-    """Local wall-clock datetime from the struct of regex groups; null when impossible."""
-    half = pl.coalesce(
-        parts.struct.field("half1"), parts.struct.field("half2"), parts.struct.field("half3")
-    ).str.to_uppercase()
-    hour = parts.struct.field("hour").cast(pl.Int64).fill_null(0)
+def _hour24() -> pl.Expr:
+    """The hour on a 24-hour clock; null when the 12-hour marker does not fit the hour."""
+    half, hour = pl.col("half"), pl.col("hour")
     is_am = half.str.contains(f"^(?:{_AM})$")
     is_pm = half.str.contains(f"^(?:{_PM})$")
     is_noon = half == _NOON
-    # 12-hour clock: 12 上午 is 0, 1..11 下午 add 12, 13..23 下午 are already on a 24-hour clock
-    hour24 = (
+    # 12 上午 is 0; 1..11 下午 add 12; 13..23 下午 are already on a 24-hour clock
+    return (
         pl.when(half.is_null())
         .then(hour)
         .when(is_am & (hour == 12))
@@ -86,26 +95,6 @@ def _naive(parts: pl.Expr) -> pl.Expr:
         .then(hour)
         .otherwise(None)
     )
-    minute = parts.struct.field("minute").cast(pl.Int64).fill_null(0)
-    second = parts.struct.field("second").cast(pl.Int64).fill_null(0)
-    micros = (
-        parts.struct.field("fraction").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64)
-    ).fill_null(0)
-    day = pl.concat_str(
-        parts.struct.field("year"),
-        parts.struct.field("month").str.zfill(2),
-        parts.struct.field("day").str.zfill(2),
-        separator="-",
-    ).str.to_date("%Y-%m-%d", strict=False)
-    valid = hour24.is_between(0, 23) & minute.is_between(0, 59) & second.is_between(0, 59)
-    return (
-        pl.when(valid)
-        .then(
-            day.cast(pl.Datetime("us"))
-            + pl.duration(hours=hour24, minutes=minute, seconds=second, microseconds=micros)
-        )
-        .otherwise(None)
-    )
 
 
 def _offset_minutes(offset: pl.Expr) -> pl.Expr:
@@ -117,64 +106,83 @@ def _offset_minutes(offset: pl.Expr) -> pl.Expr:
     return pl.when(offset == "Z").then(0).otherwise(sign * (hours * 60 + minutes))
 
 
-def parse_timestamps(values: pl.Expr, zone: ZoneInfo, *, excel_serials: bool = False) -> pl.Expr:
+def parse_timestamps(
+    values: pl.Series, zone: ZoneInfo, *, excel_serials: bool = False
+) -> pl.Series:
     """UTC ``Datetime("us", "UTC")`` for each text value; null when unreadable.
 
     ``excel_serials`` accepts Excel day numbers (``46342.4076…``, 1900 date
     system, read as local time): a time cell saved as a plain number in a
     workbook. Off by default because a bare number in a CSV is ambiguous.
+    Each step is materialised as a column, so every regex runs once per value.
     """
-    text = (
-        values.cast(pl.String)
+    frame = pl.DataFrame({"text": values.cast(pl.String)}).with_columns(
+        pl.col("text")
         .str.replace_many(_FULLWIDTH_FROM, _FULLWIDTH_TO)
         .str.replace_many(_CHINESE_FROM, _CHINESE_TO)
         .str.replace_all(r"\s+", " ")
         .str.strip_chars(" ")
     )
-    general = text.str.extract_groups(_GENERAL).struct.rename_fields(
-        [
-            "year",
-            "month",
-            "day",
-            "half1",
-            "half2",
-            "hour",
-            "minute",
-            "second",
-            "fraction",
-            "half3",
-            "offset",
-        ]
+    frame = frame.with_columns(
+        pl.col("text").str.extract_groups(_GENERAL).struct.rename_fields(list(_FIELDS)).alias("g"),
+        pl.col("text")
+        .str.extract_groups(_COMPACT)
+        .struct.rename_fields(list(_COMPACT_FIELDS))
+        .alias("c"),
     )
-    compact = text.str.extract_groups(_COMPACT).struct.rename_fields(
-        ["year", "month", "day", "hour", "minute", "second"]
+    frame = frame.select(
+        "text",
+        *[
+            pl.coalesce(
+                pl.col("g").struct.field(name),
+                *([pl.col("c").struct.field(name)] if name in _COMPACT_FIELDS else []),
+            ).alias(name)
+            for name in _FIELDS
+        ],
     )
-    compact_full = pl.struct(
-        compact.struct.field("year"),
-        compact.struct.field("month"),
-        compact.struct.field("day"),
-        pl.lit(None, pl.String).alias("half1"),
-        pl.lit(None, pl.String).alias("half2"),
-        compact.struct.field("hour"),
-        compact.struct.field("minute"),
-        compact.struct.field("second"),
-        pl.lit(None, pl.String).alias("fraction"),
-        pl.lit(None, pl.String).alias("half3"),
+    frame = frame.with_columns(
+        pl.coalesce("half1", "half2", "half3").str.to_uppercase().alias("half"),
+        pl.col("hour").cast(pl.Int64).fill_null(0),
+        pl.col("minute").cast(pl.Int64).fill_null(0),
+        pl.col("second").cast(pl.Int64).fill_null(0),
+        pl.col("fraction").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64).fill_null(0),
+        pl.concat_str(
+            "year", pl.col("month").str.zfill(2), pl.col("day").str.zfill(2), separator="-"
+        )
+        .str.to_date("%Y-%m-%d", strict=False)
+        .alias("date"),
+        _offset_minutes(pl.col("offset")).alias("offset"),
     )
-    offset = general.struct.field("offset")
-    wall = pl.coalesce(
-        pl.when(general.struct.field("year").is_not_null()).then(_naive(general)),
-        pl.when(compact.struct.field("year").is_not_null()).then(_naive(compact_full)),
+    frame = frame.with_columns(_hour24().alias("hour"))
+    valid = (
+        pl.col("hour").is_between(0, 23)
+        & pl.col("minute").is_between(0, 59)
+        & pl.col("second").is_between(0, 59)
+    )
+    wall: pl.Expr = pl.when(valid).then(
+        pl.col("date").cast(pl.Datetime("us"))
+        + pl.duration(hours="hour", minutes="minute", seconds="second", microseconds="fraction")
     )
     if excel_serials:
-        serial = pl.when(text.str.contains(_SERIAL)).then(text.cast(pl.Float64, strict=False))
+        serial = pl.when(pl.col("text").str.contains(_SERIAL)).then(
+            pl.col("text").cast(pl.Float64, strict=False)
+        )
         wall = pl.coalesce(
             wall,
             pl.lit(_EXCEL_EPOCH, pl.Datetime("us"))
             + pl.duration(milliseconds=(serial * _MS_PER_DAY).round(0).cast(pl.Int64)),
         )
-    with_offset = (wall - pl.duration(minutes=_offset_minutes(offset))).dt.replace_time_zone("UTC")
-    local = wall.dt.replace_time_zone(
-        zone.key, ambiguous="earliest", non_existent="null"
-    ).dt.convert_time_zone("UTC")
-    return pl.when(offset.is_not_null()).then(with_offset).otherwise(local).cast(UTC_DTYPE)
+    frame = frame.select(wall.alias("wall"), "offset")
+    with_offset = (pl.col("wall") - pl.duration(minutes="offset")).dt.replace_time_zone("UTC")
+    local = (
+        pl.col("wall")
+        .dt.replace_time_zone(zone.key, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+    )
+    return frame.select(
+        pl.when(pl.col("offset").is_not_null())
+        .then(with_offset)
+        .otherwise(local)
+        .cast(UTC_DTYPE)
+        .alias(values.name)
+    ).to_series()
