@@ -55,6 +55,7 @@ from warehouse.reading import EXTRA, ROW, Table, read_table
 from warehouse.timestamps import parse_timestamps
 
 _REASON: Final = "_reason"
+_BLANK: Final = "_blank"  # every cell of the row, used or not, is empty
 _KEY: Final = corrections.KEY
 _COMPLETED: Final = corrections.COMPLETED
 _SERVICE_DATE: Final = corrections.SERVICE_DATE
@@ -162,7 +163,7 @@ def _quoted(name: str) -> pl.Expr:
     return pl.lit("'") + pl.col(name).fill_null("") + pl.lit("'")
 
 
-def _row_reasons(required: tuple[str, ...], targets: tuple[str, ...]) -> list[pl.Expr]:
+def _row_reasons(required: tuple[str, ...]) -> list[pl.Expr]:
     """Blank row, shifted row, missing required field: the checks both loaders share."""
     missing = [
         pl.when(pl.col(name).is_null()).then(
@@ -177,7 +178,7 @@ def _row_reasons(required: tuple[str, ...], targets: tuple[str, ...]) -> list[pl
     ]
     extra = pl.col(EXTRA).cast(pl.String)
     return [
-        pl.when(pl.all_horizontal([pl.col(n).is_null() for n in targets])).then(
+        pl.when(pl.col(_BLANK)).then(
             _reason("空行", "blank line", "该行没有任何值", "the row has no values")
         ),
         pl.when(pl.col(EXTRA) > 0).then(
@@ -205,10 +206,15 @@ def _columns(
     """The table with CONTRACT column names (missing optional ones as nulls) plus ``_row``."""
     found = [name for name in table.frame.columns if name not in (ROW, EXTRA)]
     chosen = resolve(found, aliases, required, columns, str(path))
-    frame = table.frame.select(ROW, EXTRA, *[pl.col(s).alias(t) for s, t in chosen.items()])
+    frame = table.frame.select(
+        ROW,
+        EXTRA,
+        pl.all_horizontal([pl.col(name).is_null() for name in found]).alias(_BLANK),
+        *[pl.col(s).alias(t) for s, t in chosen.items()],
+    )
     absent = [name for name in optional if name not in frame.columns]
     return frame.with_columns(pl.lit(None, pl.String).alias(name) for name in absent).select(
-        ROW, EXTRA, *required, *optional
+        ROW, EXTRA, _BLANK, *required, *optional
     )
 
 
@@ -319,7 +325,7 @@ def load_cases(
     )
     frame = frame.with_columns(
         pl.coalesce(
-            *_row_reasons(required, (*CASE_REQUIRED, *CASE_OPTIONAL)),
+            *_row_reasons(required),
             pl.when(pl.col(_COMPLETED).is_null()).then(
                 _reason(
                     "时间无法识别",
@@ -433,7 +439,7 @@ def load_units(
     given_kind = pl.col(C.UNIT_KIND)
     frame = frame.with_columns(
         pl.coalesce(
-            *_row_reasons((C.UNIT_ID, C.UNIT_NAME, C.UNIT_KIND), (*UNIT_REQUIRED, *UNIT_OPTIONAL)),
+            *_row_reasons(UNIT_REQUIRED),
             pl.when(
                 given_kind.str.replace_all(r"\s", "")
                 .str.to_lowercase()
