@@ -137,6 +137,7 @@ def resolve(
         best = min(rank for rank, _ in names)
         tied = [name for rank, name in names if rank == best]
         if len(tied) > 1:
+            tied = [mask_text(name) for name in tied]
             both = "、".join(tied)
             raise InputFileError(
                 path,

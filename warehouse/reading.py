@@ -34,6 +34,7 @@ from typing import Final
 import polars as pl
 
 from warehouse.errors import InputFileError
+from warehouse.phones import mask_text
 
 ROW: Final = "_row"
 EXTRA: Final = "_extra_fields"
@@ -84,7 +85,7 @@ def read_table(
                 f"unsupported file type '{suffix}' (use .csv, .xlsx or .parquet)",
             )
     except pl.exceptions.PolarsError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        first = mask_text(str(exc).splitlines()[0]) if str(exc) else exc.__class__.__name__
         raise InputFileError(str(path), f"无法解析 / cannot be parsed: {first}") from exc
     return Table(frame, digest, excel=suffix in EXCEL_SUFFIXES)
 
@@ -241,7 +242,7 @@ def _read_excel(path: Path, sheet: str | None, header_score: HeaderScore | None)
         engine="calamine",
         sheet_name=sheet or sheets[0],
         has_header=False,
-        read_options={"header_row": None, "dtypes": "string"},
+        read_options={"header_row": None, "skip_rows": 0, "dtypes": "string"},  # keep top rows
         drop_empty_rows=False,
         drop_empty_cols=False,
         raise_if_empty=False,

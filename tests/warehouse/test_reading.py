@@ -165,3 +165,13 @@ def test_parquet_columns_become_text(tmp_path: Path) -> None:
     ).write_parquet(path)
     frame = read_table(path).frame
     assert frame.row(0)[1:-1] == ("P1", "13812345678.0", "2026-11-16 09:47:00.000000")
+
+
+def test_xlsx_rows_are_numbered_as_in_the_sheet_even_below_empty_rows(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "c.xlsx",
+        {"办件": [[], [], [None, *HEADER.split(",")], [None, *ROW_1.split(",")], [], [None, "A2"]]},
+    )
+    frame = read_table(path, header_score=_score).frame
+    assert frame["办件编号"].to_list() == ["A1", None, "A2"]
+    assert frame[ROW].to_list() == [4, 5, 6]
