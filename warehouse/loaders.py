@@ -28,7 +28,6 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -50,12 +49,14 @@ from warehouse.headers import (
     resolve,
     score,
 )
-from warehouse.phones import STATUSES, mask_in_text, normalise
+from warehouse.phones import STATUSES, normalise
 from warehouse.reading import EXTRA, ROW, Table, read_table
+from warehouse.reports import REASON, LoadReport, log_load, reason, reason_counts, write_quarantine
 from warehouse.timestamps import parse_timestamps
 
-_REASON: Final = "_reason"
 _BLANK: Final = "_blank"  # every cell of the row, used or not, is empty
+__all__ = ["UNIT_KINDS_ZH", "LoadReport", "load_cases", "load_units"]
+
 _KEY: Final = corrections.KEY
 _COMPLETED: Final = corrections.COMPLETED
 _SERVICE_DATE: Final = corrections.SERVICE_DATE
@@ -90,75 +91,6 @@ _LABELS: Final = {
 }
 
 
-@dataclass(frozen=True)
-class LoadReport:
-    """What happened to the rows of one file: read = loaded + duplicate + quarantined.
-
-    ``corrections_applied`` are among ``loaded``, ``corrections_recorded``
-    among ``quarantined``; ``phones_*`` count the rows loaded (cases only).
-    """
-
-    path: str
-    read: int
-    loaded: int
-    duplicate: int
-    quarantined: int
-    reasons: dict[str, int]
-    corrections_applied: int = 0
-    corrections_recorded: int = 0
-    phones_mobile: int = 0
-    phones_landline: int = 0
-    phones_blank: int = 0
-    phones_invalid: int = 0
-    phones_foreign: int = 0
-
-    def __post_init__(self) -> None:
-        if self.read != self.loaded + self.duplicate + self.quarantined:
-            raise AssertionError(f"row counts do not add up for {self.path}: {self}")
-        phones = self.phone_counts()
-        if sum(phones.values()) not in (0, self.loaded):
-            raise AssertionError(f"phone counts do not add up to loaded for {self.path}: {self}")
-
-    @property
-    def nothing_loaded(self) -> bool:
-        """No row of the file is in the warehouse: all quarantined, or no rows at all.
-
-        A file whose rows were all loaded before (duplicates) is not a failure.
-        """
-        return self.loaded == 0 and self.duplicate == 0
-
-    def phone_counts(self) -> dict[str, int]:
-        return {
-            "mobile": self.phones_mobile,
-            "landline": self.phones_landline,
-            "blank": self.phones_blank,
-            "invalid": self.phones_invalid,
-            "foreign": self.phones_foreign,
-        }
-
-    def phone_line(self) -> str:
-        """``电话 phones: 手机 mobile 430 · 固话 landline 5 · …`` for the load report."""
-        zh = {
-            "mobile": "手机",
-            "landline": "固话",
-            "blank": "空",
-            "invalid": "无效",
-            "foreign": "境外",
-        }
-        parts = [f"{zh[k]} {k} {n:,}" for k, n in self.phone_counts().items()]
-        return "电话 phones: " + " · ".join(parts)
-
-
-def _reason(kind_zh: str, kind_en: str, zh: pl.Expr | str, en: pl.Expr | str) -> pl.Expr:
-    """``未知单位 unknown unit: <zh> / <en>``; the part before ':' groups the report."""
-    return pl.concat_str(
-        pl.lit(f"{kind_zh} {kind_en}: "),
-        pl.lit(zh) if isinstance(zh, str) else zh,
-        pl.lit(" / "),
-        pl.lit(en) if isinstance(en, str) else en,
-    )
-
-
 def _quoted(name: str) -> pl.Expr:
     return pl.lit("'") + pl.col(name).fill_null("") + pl.lit("'")
 
@@ -167,7 +99,7 @@ def _row_reasons(required: tuple[str, ...]) -> list[pl.Expr]:
     """Blank row, shifted row, missing required field: the checks both loaders share."""
     missing = [
         pl.when(pl.col(name).is_null()).then(
-            _reason(
+            reason(
                 "缺少字段",
                 "missing field",
                 f"{_LABELS.get(name, name)} {name} 为空",
@@ -179,10 +111,10 @@ def _row_reasons(required: tuple[str, ...]) -> list[pl.Expr]:
     extra = pl.col(EXTRA).cast(pl.String)
     return [
         pl.when(pl.col(_BLANK)).then(
-            _reason("空行", "blank line", "该行没有任何值", "the row has no values")
+            reason("空行", "blank line", "该行没有任何值", "the row has no values")
         ),
         pl.when(pl.col(EXTRA) > 0).then(
-            _reason(
+            reason(
                 "字段过多",
                 "too many fields",
                 pl.lit("该行比表头多 ") + extra + " 个字段（值里有逗号？）",
@@ -215,72 +147,6 @@ def _columns(
     absent = [name for name in optional if name not in frame.columns]
     return frame.with_columns(pl.lit(None, pl.String).alias(name) for name in absent).select(
         ROW, EXTRA, _BLANK, *required, *optional
-    )
-
-
-def _reasons(rows: pl.DataFrame) -> dict[str, int]:
-    if rows.is_empty():
-        return {}
-    counts = rows.group_by(pl.col(_REASON).str.replace(r":.*$", "")).len()
-    return dict(sorted(zip(counts[_REASON].to_list(), counts["len"].to_list(), strict=True)))
-
-
-def _quarantine(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    path: Path,
-    table: Table,
-    rows: pl.DataFrame,
-    now: datetime,
-) -> None:
-    """Write rows with their (masked) reasons; ``record`` is the raw row as the file has it."""
-    if rows.is_empty():
-        return
-    raw = table.frame.drop(EXTRA)
-    record = pl.struct([c for c in raw.columns if c != ROW]).struct.json_encode()
-    out = (
-        rows.select(ROW, _REASON)
-        .join(raw.select(ROW, record.alias("record")), on=ROW, how="left")
-        .select(
-            pl.lit(source).alias("source"),
-            pl.lit(str(path)).alias("source_file"),
-            pl.lit(table.sha256).alias("file_sha256"),
-            pl.col(ROW).cast(pl.Int64).alias("row_number"),
-            pl.col("record"),
-            mask_in_text(pl.col(_REASON)).alias("reason"),
-            pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("quarantined_at"),
-        )
-    )
-    con.register("_quarantined", out.to_arrow())
-    try:
-        con.execute(
-            "INSERT INTO quarantine BY NAME SELECT * FROM _quarantined ON CONFLICT DO NOTHING"
-        )
-    finally:
-        con.unregister("_quarantined")
-
-
-def _log_load(
-    con: duckdb.DuckDBPyConnection, source: str, digest: str, report: LoadReport, at: datetime
-) -> None:
-    con.execute(
-        "INSERT INTO loads (source, source_file, file_sha256, rows_read, rows_loaded, "
-        "rows_duplicate, rows_quarantined, loaded_at, corrections_applied, corrections_recorded, "
-        "phones_mobile, phones_landline, phones_blank, phones_invalid, phones_foreign) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            source,
-            report.path,
-            digest,
-            report.read,
-            report.loaded,
-            report.duplicate,
-            report.quarantined,
-            at,
-            report.corrections_applied,
-            report.corrections_recorded,
-            *report.phone_counts().values(),
-        ],
     )
 
 
@@ -327,7 +193,7 @@ def load_cases(
         pl.coalesce(
             *_row_reasons(required),
             pl.when(pl.col(_COMPLETED).is_null()).then(
-                _reason(
+                reason(
                     "时间无法识别",
                     "unreadable timestamp",
                     pl.lit("办结时间 ") + _quoted(C.COMPLETED_AT) + " 无法识别",
@@ -335,20 +201,20 @@ def load_cases(
                 )
             ),
             pl.when(~pl.col(C.UNIT_ID).is_in(known_units.implode())).then(
-                _reason(
+                reason(
                     "未知单位",
                     "unknown unit",
                     pl.lit("单位名册中没有 ") + _quoted(C.UNIT_ID),
                     _quoted(C.UNIT_ID) + " is not in the units registry",
                 )
             ),
-        ).alias(_REASON)
+        ).alias(REASON)
     )
     frame = pl.concat([frame, normalise(frame[C.PHONE])], how="horizontal").with_columns(
         pl.col(_COMPLETED).dt.convert_time_zone(zone.key).dt.date().alias(_SERVICE_DATE)
     )
-    bad = frame.filter(pl.col(_REASON).is_not_null())
-    good = frame.filter(pl.col(_REASON).is_null()).with_columns(
+    bad = frame.filter(pl.col(REASON).is_not_null())
+    good = frame.filter(pl.col(REASON).is_null()).with_columns(
         _content_key().alias(_KEY), pl.col(C.CASE_ID).is_first_distinct().alias("_first")
     )
     # repeated ids inside the file: identical content is a duplicate, other content a conflict
@@ -360,7 +226,7 @@ def load_cases(
     )
     in_file_dup = repeats.filter(pl.col(_KEY) == pl.col("_first_key"))
     in_file_conflict = repeats.filter(pl.col(_KEY) != pl.col("_first_key")).with_columns(
-        _reason(
+        reason(
             "冲突",
             "conflict",
             pl.lit("办件编号 ")
@@ -373,11 +239,11 @@ def load_cases(
             + " appears again with different content (first at line "
             + pl.col("_first_row").cast(pl.String)
             + ")",
-        ).alias(_REASON)
+        ).alias(REASON)
     )
-    matched = corrections.match_loaded(con, good.filter(pl.col("_first")))
     now = datetime.now(UTC)
     with transaction(con):
+        matched = corrections.match_loaded(con, good.filter(pl.col("_first")))
         applied, recorded = corrections.settle(con, matched.changed, path, table.sha256, now)
         insert = matched.fresh.select(
             pl.col(C.CASE_ID),
@@ -402,9 +268,9 @@ def load_cases(
         finally:
             con.unregister("_fresh")
         quarantined = pl.concat(
-            [part.select(ROW, _REASON) for part in (bad, in_file_conflict, recorded)]
+            [part.select(ROW, REASON) for part in (bad, in_file_conflict, recorded)]
         )
-        _quarantine(con, "cases", path, table, quarantined, now)
+        write_quarantine(con, "cases", path, table, quarantined, now)
         loaded = pl.concat([matched.fresh[C.PHONE_STATUS], applied[C.PHONE_STATUS]])
         phones = {status: int((loaded == status).sum()) for status in STATUSES}
         report = LoadReport(
@@ -413,12 +279,12 @@ def load_cases(
             matched.fresh.height + applied.height,
             in_file_dup.height + matched.duplicate,
             quarantined.height,
-            _reasons(quarantined),
+            reason_counts(quarantined),
             corrections_applied=applied.height,
             corrections_recorded=recorded.height,
             **{f"phones_{status}": n for status, n in phones.items()},
         )
-        _log_load(con, "cases", table.sha256, report, now)
+        log_load(con, "cases", table.sha256, report, now)
     return report
 
 
@@ -446,7 +312,7 @@ def load_units(
                 .replace_strict(_KIND_NAMES, default=None)
                 .is_null()
             ).then(
-                _reason(
+                reason(
                     "未知单位类别",
                     "unknown unit_kind",
                     pl.lit("单位类别 ")
@@ -455,26 +321,26 @@ def load_units(
                     _quoted(C.UNIT_KIND) + f" (allowed: {', '.join(C.UNIT_KINDS)})",
                 )
             ),
-        ).alias(_REASON),
+        ).alias(REASON),
         given_kind.str.replace_all(r"\s", "")
         .str.to_lowercase()
         .replace_strict(_KIND_NAMES, default=None)
         .alias(C.UNIT_KIND),
     ).with_columns(pl.coalesce(pl.col(C.PEER_GROUP), pl.col(C.UNIT_KIND)).alias(C.PEER_GROUP))
-    bad = frame.filter(pl.col(_REASON).is_not_null())
-    good = frame.filter(pl.col(_REASON).is_null())
+    bad = frame.filter(pl.col(REASON).is_not_null())
+    good = frame.filter(pl.col(REASON).is_null())
     counts = good.group_by(C.UNIT_ID).agg(
         pl.len().alias("_n"),
         pl.struct(*UNIT_REQUIRED, *UNIT_OPTIONAL).n_unique().alias("_versions"),
     )
     good = good.join(counts, on=C.UNIT_ID)
     conflict = good.filter(pl.col("_versions") > 1).with_columns(
-        _reason(
+        reason(
             "冲突",
             "conflict",
             pl.lit("单位编码 ") + _quoted(C.UNIT_ID) + " 在本文件中出现多次且内容不同",
             pl.lit("unit_id ") + _quoted(C.UNIT_ID) + " appears with different content",
-        ).alias(_REASON)
+        ).alias(REASON)
     )
     good = good.filter(pl.col("_versions") == 1)
     first = good.unique(C.UNIT_ID, keep="first", maintain_order=True)
@@ -484,7 +350,7 @@ def load_units(
     ).pl()
     same = first.join(existing, on=list(existing.columns), how="semi", nulls_equal=True)
     changed = first.join(same, on=C.UNIT_ID, how="anti")
-    quarantined = pl.concat([bad.select(ROW, _REASON), conflict.select(ROW, _REASON)])
+    quarantined = pl.concat([bad.select(ROW, REASON), conflict.select(ROW, REASON)])
     now = datetime.now(UTC)
     with transaction(con):
         con.register(
@@ -498,14 +364,14 @@ def load_units(
             )
         finally:
             con.unregister("_units")
-        _quarantine(con, "units", path, table, quarantined, now)
+        write_quarantine(con, "units", path, table, quarantined, now)
         report = LoadReport(
             str(path),
             read,
             changed.height,
             in_file_dup + same.height,
             quarantined.height,
-            _reasons(quarantined),
+            reason_counts(quarantined),
         )
-        _log_load(con, "units", table.sha256, report, now)
+        log_load(con, "units", table.sha256, report, now)
     return report

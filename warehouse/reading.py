@@ -192,7 +192,7 @@ def _read_csv(
     path: Path, data: bytes, encoding: str, header_score: HeaderScore | None
 ) -> pl.DataFrame:
     text = _decode(path, data, encoding)
-    head = text.split("\n", _HEADER_SCAN + 1)[:_HEADER_SCAN]
+    head = [line.rstrip("\r") for line in text.split("\n", _HEADER_SCAN + 1)[:_HEADER_SCAN]]
     first = head[0] if head else ""
     separator = "\t" if first.count("\t") > first.count(",") else ","
     rows = list(csv.reader(head, delimiter=separator))
