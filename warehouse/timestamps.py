@@ -17,6 +17,7 @@ Accepted (a time without an offset is in the configured zone, default Asia/Shang
 
 Everything runs as polars expressions (a handful of regex passes over the
 column), never a Python call per row: a million values parse in about a second.
+A value that matches none of these, or names an impossible
 moment (2026-02-30, 25:00, 下午 13:00 is kept as 13:00 but 上午 13:00 is not),
 becomes null and the caller quarantines the row.
 """
