@@ -122,3 +122,10 @@ def mark_late(con: duckdb.DuckDBPyConnection) -> dict[date, int]:
     for (day,) in rows:
         counts[day] = counts.get(day, 0) + 1
     return counts
+def drawn_days(con: duckdb.DuckDBPyConnection, dates: Iterable[date | None]) -> set[date]:
+    """Those of ``dates`` whose day is closed (drawn with eligible cases).
+
+    A closed day's frame is fixed: a later change to one of its cases must not
+    move the case in or out of the frame the sample was drawn from.
+    """
+    return closed_days(con, (day for day in dates if day is not None))

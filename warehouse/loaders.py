@@ -1,330 +1,346 @@
-"""Loading the units registry and completed cases (CONTRACT.md "Input files").
+"""Loading the units registry and completed cases (CONTRACT.md "Input files", "Inputs in Chinese").
 
-Every row read ends up loaded, reported as a duplicate, or quarantined with a
-reason a clerk understands; the counts always add up. Loading the same file
-twice changes nothing. A file that cannot be read as a whole (wrong columns,
-wrong encoding, not CSV/Parquet) raises ``InputFileError`` and loads nothing.
+Every row read ends up loaded, a duplicate, or quarantined with a reason in
+Chinese and English (``未知单位 unknown unit: …``); ``read = loaded +
+duplicate + quarantined`` always holds. Loading the same file twice changes
+nothing. A file that cannot be read as a whole (a required column missing, the
+wrong encoding, not CSV, Excel or Parquet) raises ``InputFileError`` and loads
+nothing.
+
+- Columns are found by CONTRACT name, Chinese name or a mapping file
+  (``warehouse/headers.py``); files are read by ``warehouse/reading.py``;
+  times by ``warehouse/timestamps.py``; phones by ``warehouse/phones.py``.
+- Corrections (``warehouse/corrections.py``): a case loaded before and
+  re-sent with other content in a later file. Applied (its day not drawn) it
+  counts as **loaded**; only recorded (its day drawn) it counts as
+  **quarantined** ("更正未生效 correction not applied", the new version kept in
+  ``quarantine.record``). Both are also counted in ``corrections_applied`` and
+  ``corrections_recorded``. Repeats inside one file with other content stay
+  conflicts.
+- Phone quality: ``phones_*`` count the statuses of the rows this file loaded
+  (new cases and applied corrections); they add up to ``loaded``.
+- No reason and no stored error text shows a phone number: every
+  mobile-looking digit run is masked (``138****5678``), because a row whose
+  columns shifted carries the phone in another field. ``quarantine.record``
+  keeps the raw row (it is dropped from the published copy).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
 
 from minyi import columns as C
+from warehouse import corrections
 from warehouse.db import transaction
-from warehouse.errors import InputFileError
-from warehouse.phones import normalise
+from warehouse.headers import (
+    CASE_ALIASES,
+    CASE_OPTIONAL,
+    CASE_REQUIRED,
+    UNIT_ALIASES,
+    UNIT_OPTIONAL,
+    UNIT_REQUIRED,
+    resolve,
+    score,
+)
+from warehouse.phones import STATUSES, normalise
+from warehouse.reading import EXTRA, ROW, Table, read_table
+from warehouse.reports import REASON, LoadReport, log_load, reason, reason_counts, write_quarantine
+from warehouse.timestamps import parse_timestamps
 
-CASE_REQUIRED = (C.CASE_ID, C.UNIT_ID, C.CATEGORY, C.COMPLETED_AT, C.PHONE)
-CASE_OPTIONAL = (C.SERVICE_ITEM, C.HANDLER_ID, C.SERVICE_CHANNEL)
-UNIT_REQUIRED = (C.UNIT_ID, C.UNIT_NAME, C.UNIT_KIND)
-UNIT_OPTIONAL = (C.PEER_GROUP, C.PARENT_UNIT_ID)
-_ROW = "_row"
+_BLANK: Final = "_blank"  # every cell of the row, used or not, is empty
+__all__ = ["UNIT_KINDS_ZH", "LoadReport", "load_cases", "load_units"]
+
+_KEY: Final = corrections.KEY
+_COMPLETED: Final = corrections.COMPLETED
+_SERVICE_DATE: Final = corrections.SERVICE_DATE
+
+# Unit kinds as Chinese registries write them; CONTRACT names are accepted too.
+UNIT_KINDS_ZH: Final[dict[str, str]] = {
+    "行政机关": "agency",
+    "机关": "agency",
+    "区直部门": "department",
+    "部门": "department",
+    "窗口": "window",
+    "窗口单位": "window",
+    "科室": "section",
+    "股室": "section",
+    "乡镇街道": "township",
+    "乡镇": "township",
+    "街道": "township",
+    "镇街": "township",
+    "其他": "other",
+    "其它": "other",
+}
+_KIND_NAMES: Final = {kind: kind for kind in C.UNIT_KINDS} | UNIT_KINDS_ZH
+_KINDS_SHOWN: Final = "行政机关、区直部门、窗口、科室、乡镇街道、其他"
+
+_LABELS: Final = {
+    C.CASE_ID: "办件编号",
+    C.UNIT_ID: "单位编码",
+    C.CATEGORY: "事项类别",
+    C.COMPLETED_AT: "办结时间",
+    C.UNIT_NAME: "单位名称",
+    C.UNIT_KIND: "单位类别",
+}
 
 
-@dataclass(frozen=True)
-class LoadReport:
-    """What happened to the rows of one file: read = loaded + duplicate + quarantined."""
-
-    path: str
-    read: int
-    loaded: int
-    duplicate: int
-    quarantined: int
-    reasons: dict[str, int]
-
-    def __post_init__(self) -> None:
-        if self.read != self.loaded + self.duplicate + self.quarantined:
-            raise AssertionError(f"row counts do not add up for {self.path}: {self}")
+def _quoted(name: str) -> pl.Expr:
+    return pl.lit("'") + pl.col(name).fill_null("") + pl.lit("'")
 
 
-def read_table(path: Path, encoding: str = "utf-8") -> tuple[pl.DataFrame, str]:
-    """All columns as strings plus a 1-based ``_row`` (the line in a CSV), and the file's SHA-256."""
-    if not path.exists():
-        raise InputFileError(str(path), "no such file")
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            frame = pl.read_parquet(path)
-            frame = frame.with_columns(pl.all().cast(pl.String))
-            first_row = 1
-        elif suffix in (".csv", ".txt"):
-            try:
-                text = data.decode(
-                    "utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding
-                )
-            except (UnicodeDecodeError, LookupError) as exc:
-                raise InputFileError(
-                    str(path),
-                    f"not valid {encoding} text ({exc.__class__.__name__} at byte "
-                    f"{getattr(exc, 'start', '?')}); convert it to UTF-8 or pass --encoding gb18030",
-                ) from exc
-            frame = pl.read_csv(text.encode("utf-8"), infer_schema=False)
-            first_row = 2  # line 1 is the header
-        else:
-            raise InputFileError(
-                str(path), f"unsupported file type '{suffix}' (use .csv or .parquet)"
+def _row_reasons(required: tuple[str, ...]) -> list[pl.Expr]:
+    """Blank row, shifted row, missing required field: the checks both loaders share."""
+    missing = [
+        pl.when(pl.col(name).is_null()).then(
+            reason(
+                "缺少字段",
+                "missing field",
+                f"{_LABELS.get(name, name)} {name} 为空",
+                f"{name} is blank",
             )
-    except pl.exceptions.PolarsError as exc:
-        raise InputFileError(str(path), f"cannot be parsed: {str(exc).splitlines()[0]}") from exc
-    frame = frame.rename({name: name.strip().lower() for name in frame.columns})
-    frame = frame.with_columns(
-        [pl.col(name).str.strip_chars().replace("", None) for name in frame.columns]
-    ).with_row_index(_ROW, offset=first_row)
-    return frame, digest
-
-
-def _require_columns(frame: pl.DataFrame, path: Path, required: tuple[str, ...]) -> None:
-    missing = [name for name in required if name not in frame.columns]
-    if missing:
-        raise InputFileError(
-            str(path), f"missing column(s) {', '.join(missing)} (found: {', '.join(frame.columns)})"
         )
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _parse_timestamp(value: str | None, zone: ZoneInfo) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("/", "-"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
-
-
-def _quarantine(
-    con: duckdb.DuckDBPyConnection, source: str, path: Path, digest: str, rows: pl.DataFrame
-) -> None:
-    if rows.is_empty():
-        return
-    now = datetime.now(UTC)
-    records = [
-        (
-            source,
-            str(path),
-            digest,
-            int(r[_ROW]),
-            json.dumps({k: v for k, v in r.items() if not k.startswith("_")}, ensure_ascii=False),
-            r["_reason"],
-            now,
-        )
-        for r in rows.iter_rows(named=True)
+        for name in required
     ]
-    con.executemany(
-        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", records
+    extra = pl.col(EXTRA).cast(pl.String)
+    return [
+        pl.when(pl.col(_BLANK)).then(
+            reason("空行", "blank line", "该行没有任何值", "the row has no values")
+        ),
+        pl.when(pl.col(EXTRA) > 0).then(
+            reason(
+                "字段过多",
+                "too many fields",
+                pl.lit("该行比表头多 ") + extra + " 个字段（值里有逗号？）",
+                pl.lit("the row has ")
+                + extra
+                + " more field(s) than the header (a comma in a value?)",
+            )
+        ),
+        *missing,
+    ]
+
+
+def _columns(
+    table: Table,
+    aliases: Mapping[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    columns: Mapping[str, str] | None,
+    path: Path,
+) -> pl.DataFrame:
+    """The table with CONTRACT column names (missing optional ones as nulls) plus ``_row``."""
+    found = [name for name in table.frame.columns if name not in (ROW, EXTRA)]
+    chosen = resolve(found, aliases, required, columns, str(path))
+    frame = table.frame.select(
+        ROW,
+        EXTRA,
+        pl.all_horizontal([pl.col(name).is_null() for name in found]).alias(_BLANK),
+        *[pl.col(s).alias(t) for s, t in chosen.items()],
+    )
+    absent = [name for name in optional if name not in frame.columns]
+    return frame.with_columns(pl.lit(None, pl.String).alias(name) for name in absent).select(
+        ROW, EXTRA, _BLANK, *required, *optional
     )
 
 
-def _log_load(
-    con: duckdb.DuckDBPyConnection, source: str, digest: str, report: LoadReport, at: datetime
-) -> None:
-    con.execute(
-        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+def _content_key() -> pl.Expr:
+    """The text a case's ``content_hash`` is the SHA-256 of; stored hashes depend on it."""
+    return pl.concat_str(
         [
-            source,
-            report.path,
-            digest,
-            report.read,
-            report.loaded,
-            report.duplicate,
-            report.quarantined,
-            at,
+            pl.col(C.CASE_ID),
+            pl.col(C.UNIT_ID),
+            pl.col(C.CATEGORY),
+            pl.col(_COMPLETED).dt.to_string("%Y-%m-%dT%H:%M:%S%.f"),
+            pl.col(C.PHONE_E164).fill_null(pl.col(C.PHONE)).fill_null(""),
+            *[pl.col(n).fill_null("") for n in CASE_OPTIONAL],
         ],
-    )
-
-
-def _reasons(rows: pl.DataFrame) -> dict[str, int]:
-    if rows.is_empty():
-        return {}
-    counts = rows.group_by(pl.col("_reason").str.replace(r":.*$", "")).len()
-    return dict(sorted(zip(counts["_reason"].to_list(), counts["len"].to_list(), strict=True)))
+        separator="\x1f",
+    ).fill_null("")
 
 
 def load_cases(
-    con: duckdb.DuckDBPyConnection, path: Path, zone: ZoneInfo, encoding: str = "utf-8"
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    zone: ZoneInfo,
+    encoding: str = "utf-8",
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
 ) -> LoadReport:
-    """Load one cases file; see the module docstring for the guarantees."""
-    frame, digest = read_table(path, encoding)
-    _require_columns(frame, path, CASE_REQUIRED)
-    for name in CASE_OPTIONAL:
-        if name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    frame = frame.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL)
+    """Load one cases file (CSV, Excel or Parquet); see the module docstring for the guarantees.
+
+    ``columns`` maps headers of the file to CONTRACT columns (``headers.read_column_map``);
+    ``sheet`` names the workbook sheet (default: the first).
+    """
+    table = read_table(
+        path, encoding, sheet=sheet, header_score=lambda row: score(row, CASE_ALIASES, columns)
+    )
+    frame = _columns(table, CASE_ALIASES, CASE_REQUIRED, CASE_OPTIONAL, columns, path)
     read = frame.height
-
-    stamps = [_parse_timestamp(v, zone) for v in frame[C.COMPLETED_AT].to_list()]
+    known_units = con.sql("SELECT unit_id FROM units").pl()[C.UNIT_ID]
+    required = (C.CASE_ID, C.UNIT_ID, C.CATEGORY, C.COMPLETED_AT)
     frame = frame.with_columns(
-        pl.Series("_completed", stamps, dtype=pl.Datetime("us", "UTC")),
+        parse_timestamps(frame[C.COMPLETED_AT], zone, excel_serials=table.excel).alias(_COMPLETED)
     )
-    known_units = set(r[0] for r in con.sql("SELECT unit_id FROM units").fetchall())
-    missing_field = pl.lit(None, dtype=pl.String)
-    for name in reversed((C.CASE_ID, C.UNIT_ID, C.CATEGORY, C.COMPLETED_AT)):
-        missing_field = (
-            pl.when(pl.col(name).is_null())
-            .then(pl.lit(f"missing field: {name} is blank"))
-            .otherwise(missing_field)
-        )
-    blank = pl.all_horizontal([pl.col(n).is_null() for n in (*CASE_REQUIRED, *CASE_OPTIONAL)])
     frame = frame.with_columns(
-        _reason=pl.coalesce(
-            pl.when(blank).then(pl.lit("blank line: the row has no values")),
-            missing_field,
-            pl.when(pl.col("_completed").is_null()).then(
-                pl.lit("unreadable timestamp: completed_at '") + pl.col(C.COMPLETED_AT) + "'"
+        pl.coalesce(
+            *_row_reasons(required),
+            pl.when(pl.col(_COMPLETED).is_null()).then(
+                reason(
+                    "时间无法识别",
+                    "unreadable timestamp",
+                    pl.lit("办结时间 ") + _quoted(C.COMPLETED_AT) + " 无法识别",
+                    pl.lit("completed_at ") + _quoted(C.COMPLETED_AT) + " cannot be read",
+                )
             ),
-            pl.when(~pl.col(C.UNIT_ID).is_in(list(known_units))).then(
-                pl.lit("unknown unit: '") + pl.col(C.UNIT_ID) + "' is not in the units registry"
+            pl.when(~pl.col(C.UNIT_ID).is_in(known_units.implode())).then(
+                reason(
+                    "未知单位",
+                    "unknown unit",
+                    pl.lit("单位名册中没有 ") + _quoted(C.UNIT_ID),
+                    _quoted(C.UNIT_ID) + " is not in the units registry",
+                )
             ),
-        )
+        ).alias(REASON)
     )
-    phones = normalise(frame[C.PHONE])
-    frame = pl.concat([frame, phones], how="horizontal").with_columns(
-        _service_date=pl.col("_completed").dt.convert_time_zone(zone.key).dt.date(),
-        _key=pl.concat_str(
-            [
-                pl.col(C.CASE_ID),
-                pl.col(C.UNIT_ID),
-                pl.col(C.CATEGORY),
-                pl.col("_completed").dt.to_string("%Y-%m-%dT%H:%M:%S%.f"),
-                pl.col(C.PHONE_E164).fill_null(pl.col(C.PHONE)).fill_null(""),
-                *[pl.col(n).fill_null("") for n in CASE_OPTIONAL],
-            ],
-            separator="\x1f",
-        ),
+    frame = pl.concat([frame, normalise(frame[C.PHONE])], how="horizontal").with_columns(
+        pl.col(_COMPLETED).dt.convert_time_zone(zone.key).dt.date().alias(_SERVICE_DATE)
     )
-    frame = frame.with_columns(
-        pl.Series("_hash", [_sha256(k or "") for k in frame["_key"].to_list()], dtype=pl.String)
+    bad = frame.filter(pl.col(REASON).is_not_null())
+    good = frame.filter(pl.col(REASON).is_null()).with_columns(
+        _content_key().alias(_KEY), pl.col(C.CASE_ID).is_first_distinct().alias("_first")
     )
-
-    bad = frame.filter(pl.col("_reason").is_not_null())
-    good = frame.filter(pl.col("_reason").is_null())
     # repeated ids inside the file: identical content is a duplicate, other content a conflict
-    first = good.group_by(C.CASE_ID, maintain_order=True).agg(
-        pl.col(_ROW).first().alias("_first_row"), pl.col("_hash").first().alias("_first_hash")
+    repeats = good.filter(~pl.col("_first"))
+    firsts = good.filter(pl.col("_first")).join(repeats.select(C.CASE_ID), on=C.CASE_ID, how="semi")
+    repeats = repeats.join(
+        firsts.select(C.CASE_ID, pl.col(ROW).alias("_first_row"), pl.col(_KEY).alias("_first_key")),
+        on=C.CASE_ID,
     )
-    good = good.join(first, on=C.CASE_ID, how="left")
-    in_file_dup = good.filter(
-        (pl.col(_ROW) != pl.col("_first_row")) & (pl.col("_hash") == pl.col("_first_hash"))
-    )
-    in_file_conflict = good.filter(
-        (pl.col(_ROW) != pl.col("_first_row")) & (pl.col("_hash") != pl.col("_first_hash"))
-    ).with_columns(
-        _reason=pl.lit("conflict: case_id '")
-        + pl.col(C.CASE_ID)
-        + "' appears again with different content (first at line "
-        + pl.col("_first_row").cast(pl.String)
-        + ")"
-    )
-    candidates = good.filter(pl.col(_ROW) == pl.col("_first_row"))
-
-    con.register("_incoming", candidates.select(C.CASE_ID, "_hash").to_arrow())
-    existing = con.sql(
-        "SELECT i.case_id, c.content_hash FROM _incoming i JOIN cases c USING (case_id)"
-    ).pl()
-    con.unregister("_incoming")
-    candidates = candidates.join(
-        existing.rename({"content_hash": "_existing"}), on=C.CASE_ID, how="left"
-    )
-    db_dup = candidates.filter(pl.col("_existing") == pl.col("_hash"))
-    db_conflict = candidates.filter(
-        pl.col("_existing").is_not_null() & (pl.col("_existing") != pl.col("_hash"))
-    ).with_columns(
-        _reason=pl.lit("conflict: case_id '")
-        + pl.col(C.CASE_ID)
-        + "' was loaded before with different content"
-    )
-    fresh = candidates.filter(pl.col("_existing").is_null())
-
-    quarantined = pl.concat(
-        [
-            bad.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL, "_reason"),
-            in_file_conflict.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL, "_reason"),
-            db_conflict.select(_ROW, *CASE_REQUIRED, *CASE_OPTIONAL, "_reason"),
-        ]
+    in_file_dup = repeats.filter(pl.col(_KEY) == pl.col("_first_key"))
+    in_file_conflict = repeats.filter(pl.col(_KEY) != pl.col("_first_key")).with_columns(
+        reason(
+            "冲突",
+            "conflict",
+            pl.lit("办件编号 ")
+            + _quoted(C.CASE_ID)
+            + " 在本文件中再次出现且内容不同（首次在第 "
+            + pl.col("_first_row").cast(pl.String)
+            + " 行）",
+            pl.lit("case_id ")
+            + _quoted(C.CASE_ID)
+            + " appears again with different content (first at line "
+            + pl.col("_first_row").cast(pl.String)
+            + ")",
+        ).alias(REASON)
     )
     now = datetime.now(UTC)
-    insert = fresh.select(
-        pl.col(C.CASE_ID),
-        pl.col(C.UNIT_ID),
-        pl.col(C.CATEGORY),
-        pl.col("_completed").alias(C.COMPLETED_AT),
-        pl.col("_service_date").alias(C.SERVICE_DATE),
-        pl.col(C.PHONE).alias("phone_raw"),
-        pl.col(C.PHONE_E164),
-        pl.col(C.PHONE_STATUS),
-        *[pl.col(n) for n in CASE_OPTIONAL],
-        pl.col("_hash").alias("content_hash"),
-        pl.lit(str(path)).alias("source_file"),
-        pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("loaded_at"),
-    )
     with transaction(con):
+        matched = corrections.match_loaded(con, good.filter(pl.col("_first")))
+        applied, recorded = corrections.settle(con, matched.changed, path, table.sha256, now)
+        insert = matched.fresh.select(
+            pl.col(C.CASE_ID),
+            pl.col(C.UNIT_ID),
+            pl.col(C.CATEGORY),
+            pl.col(_COMPLETED).alias(C.COMPLETED_AT),
+            pl.col(_SERVICE_DATE).alias(C.SERVICE_DATE),
+            pl.col(C.PHONE).alias("phone_raw"),
+            pl.col(C.PHONE_E164),
+            pl.col(C.PHONE_STATUS),
+            *[pl.col(n) for n in CASE_OPTIONAL],
+            pl.col(_KEY),
+            pl.lit(str(path)).alias("source_file"),
+            pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("loaded_at"),
+        )
         con.register("_fresh", insert.to_arrow())
-        con.execute("INSERT INTO cases BY NAME SELECT * FROM _fresh")
-        con.unregister("_fresh")
-        _quarantine(con, "cases", path, digest, quarantined)
+        try:
+            con.execute(
+                f"INSERT INTO cases BY NAME SELECT * EXCLUDE ({_KEY}), "
+                f"sha256({_KEY}) AS content_hash FROM _fresh"
+            )
+        finally:
+            con.unregister("_fresh")
+        quarantined = pl.concat(
+            [part.select(ROW, REASON) for part in (bad, in_file_conflict, recorded)]
+        )
+        write_quarantine(con, "cases", path, table, quarantined, now)
+        loaded = pl.concat([matched.fresh[C.PHONE_STATUS], applied[C.PHONE_STATUS]])
+        phones = {status: int((loaded == status).sum()) for status in STATUSES}
         report = LoadReport(
             str(path),
             read,
-            fresh.height,
-            in_file_dup.height + db_dup.height,
+            matched.fresh.height + applied.height,
+            in_file_dup.height + matched.duplicate,
             quarantined.height,
-            _reasons(quarantined),
+            reason_counts(quarantined),
+            corrections_applied=applied.height,
+            corrections_recorded=recorded.height,
+            **{f"phones_{status}": n for status, n in phones.items()},
         )
-        _log_load(con, "cases", digest, report, now)
+        log_load(con, "cases", table.sha256, report, now)
     return report
 
 
-def load_units(con: duckdb.DuckDBPyConnection, path: Path, encoding: str = "utf-8") -> LoadReport:
-    """Load or update the units registry (upsert by ``unit_id``)."""
-    frame, digest = read_table(path, encoding)
-    _require_columns(frame, path, UNIT_REQUIRED)
-    for name in UNIT_OPTIONAL:
-        if name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    frame = frame.select(_ROW, *UNIT_REQUIRED, *UNIT_OPTIONAL).with_columns(
-        pl.col(C.UNIT_KIND).str.to_lowercase()
+def load_units(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    encoding: str = "utf-8",
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+) -> LoadReport:
+    """Load or update the units registry (upsert by ``unit_id``); unit kinds in Chinese or English."""
+    table = read_table(
+        path, encoding, sheet=sheet, header_score=lambda row: score(row, UNIT_ALIASES, columns)
     )
+    frame = _columns(table, UNIT_ALIASES, UNIT_REQUIRED, UNIT_OPTIONAL, columns, path)
     read = frame.height
+    given_kind = pl.col(C.UNIT_KIND)
     frame = frame.with_columns(
-        _reason=pl.when(pl.col(C.UNIT_ID).is_null())
-        .then(pl.lit("missing field: unit_id is blank"))
-        .when(pl.col(C.UNIT_NAME).is_null())
-        .then(pl.lit("missing field: unit_name is blank"))
-        .when(~pl.col(C.UNIT_KIND).is_in(list(C.UNIT_KINDS)))
-        .then(
-            pl.lit("unknown unit_kind: '")
-            + pl.col(C.UNIT_KIND).fill_null("")
-            + f"' (allowed: {', '.join(C.UNIT_KINDS)})"
-        ),
-        peer_group=pl.coalesce(pl.col(C.PEER_GROUP), pl.col(C.UNIT_KIND)),
-    )
-    bad = frame.filter(pl.col("_reason").is_not_null())
-    good = frame.filter(pl.col("_reason").is_null())
+        pl.coalesce(
+            *_row_reasons(UNIT_REQUIRED),
+            pl.when(
+                given_kind.str.replace_all(r"\s", "")
+                .str.to_lowercase()
+                .replace_strict(_KIND_NAMES, default=None)
+                .is_null()
+            ).then(
+                reason(
+                    "未知单位类别",
+                    "unknown unit_kind",
+                    pl.lit("单位类别 ")
+                    + _quoted(C.UNIT_KIND)
+                    + f" 无法识别（可用：{_KINDS_SHOWN}）",
+                    _quoted(C.UNIT_KIND) + f" (allowed: {', '.join(C.UNIT_KINDS)})",
+                )
+            ),
+        ).alias(REASON),
+        given_kind.str.replace_all(r"\s", "")
+        .str.to_lowercase()
+        .replace_strict(_KIND_NAMES, default=None)
+        .alias(C.UNIT_KIND),
+    ).with_columns(pl.coalesce(pl.col(C.PEER_GROUP), pl.col(C.UNIT_KIND)).alias(C.PEER_GROUP))
+    bad = frame.filter(pl.col(REASON).is_not_null())
+    good = frame.filter(pl.col(REASON).is_null())
     counts = good.group_by(C.UNIT_ID).agg(
         pl.len().alias("_n"),
         pl.struct(*UNIT_REQUIRED, *UNIT_OPTIONAL).n_unique().alias("_versions"),
     )
     good = good.join(counts, on=C.UNIT_ID)
     conflict = good.filter(pl.col("_versions") > 1).with_columns(
-        _reason=pl.lit("conflict: unit_id '")
-        + pl.col(C.UNIT_ID)
-        + "' appears with different content"
+        reason(
+            "冲突",
+            "conflict",
+            pl.lit("单位编码 ") + _quoted(C.UNIT_ID) + " 在本文件中出现多次且内容不同",
+            pl.lit("unit_id ") + _quoted(C.UNIT_ID) + " appears with different content",
+        ).alias(REASON)
     )
     good = good.filter(pl.col("_versions") == 1)
     first = good.unique(C.UNIT_ID, keep="first", maintain_order=True)
@@ -334,28 +350,28 @@ def load_units(con: duckdb.DuckDBPyConnection, path: Path, encoding: str = "utf-
     ).pl()
     same = first.join(existing, on=list(existing.columns), how="semi", nulls_equal=True)
     changed = first.join(same, on=C.UNIT_ID, how="anti")
-    quarantined = pl.concat([bad, conflict.drop("_n", "_versions")]).select(
-        _ROW, *UNIT_REQUIRED, *UNIT_OPTIONAL, "_reason"
-    )
+    quarantined = pl.concat([bad.select(ROW, REASON), conflict.select(ROW, REASON)])
     now = datetime.now(UTC)
     with transaction(con):
         con.register(
             "_units", changed.select(*UNIT_REQUIRED, C.PEER_GROUP, C.PARENT_UNIT_ID).to_arrow()
         )
-        con.execute(
-            "INSERT OR REPLACE INTO units SELECT unit_id, unit_name, unit_kind, peer_group, "
-            "parent_unit_id, ? FROM _units",
-            [now],
-        )
-        con.unregister("_units")
-        _quarantine(con, "units", path, digest, quarantined)
+        try:
+            con.execute(
+                "INSERT OR REPLACE INTO units SELECT unit_id, unit_name, unit_kind, peer_group, "
+                "parent_unit_id, ? FROM _units",
+                [now],
+            )
+        finally:
+            con.unregister("_units")
+        write_quarantine(con, "units", path, table, quarantined, now)
         report = LoadReport(
             str(path),
             read,
             changed.height,
             in_file_dup + same.height,
             quarantined.height,
-            _reasons(quarantined),
+            reason_counts(quarantined),
         )
-        _log_load(con, "units", digest, report, now)
+        log_load(con, "units", table.sha256, report, now)
     return report

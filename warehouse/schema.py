@@ -229,10 +229,36 @@ _V3: Final = [
     "ALTER TABLE validations ADD COLUMN rows BIGINT",
 ]
 
+# Corrections of loaded cases, and the phone-quality and correction counts of every load.
+_V4: Final = [
+    """CREATE TABLE case_corrections (
+        case_id VARCHAR NOT NULL,
+        old_hash VARCHAR NOT NULL,          -- content_hash of the version loaded before
+        new_hash VARCHAR NOT NULL,          -- content_hash of the version re-sent
+        changed VARCHAR NOT NULL,           -- columns whose value differs, e.g. 'unit_id,completed_at'
+        old_service_date DATE,
+        new_service_date DATE,
+        source_file VARCHAR NOT NULL,       -- the file that carried the new version
+        file_sha256 VARCHAR NOT NULL,
+        row_number BIGINT NOT NULL,
+        applied BOOLEAN NOT NULL,           -- false: the day was drawn; cases and draw unchanged
+        note VARCHAR,                       -- why it was not applied (Chinese / English)
+        recorded_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (case_id, new_hash))""",
+    "ALTER TABLE loads ADD COLUMN corrections_applied BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE loads ADD COLUMN corrections_recorded BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE loads ADD COLUMN phones_mobile BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE loads ADD COLUMN phones_landline BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE loads ADD COLUMN phones_blank BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE loads ADD COLUMN phones_invalid BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE loads ADD COLUMN phones_foreign BIGINT NOT NULL DEFAULT 0",
+]
+
 MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (
     (1, "initial schema", _V1),
     (2, "AAPOR outcome rates by unit, channel and month", _V2),
     (3, "closed days: the draw log of each day", _V3),
+    (4, "case corrections; phone quality and corrections in the load log", _V4),
 )
 
 CURRENT_VERSION: Final = MIGRATIONS[-1][0]

@@ -6,10 +6,11 @@ calls, signature V3 verified; HTTP pushes to the receiver); serve it with
 emulator's (``Scripted``, ``Cooperative``, ``Drawn``).
 """
 
-from demo.aliyun_emulator.server import Emulator
-from demo.aliyun_emulator.signature import Refusal, verify
 from twilio_emulator.loopback import bind_loopback, run_in_thread, url_of
 from twilio_emulator.people import Cooperative, Input, Person, Scripted
+
+from demo.aliyun_emulator.server import Emulator
+from demo.aliyun_emulator.signature import Refusal, verify
 
 __all__ = [
     "Cooperative",

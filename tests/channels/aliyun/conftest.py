@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from demo.aliyun_emulator import Emulator
 from channels.aliyun import AliyunConfig
 from channels.aliyun import templates as T
+from demo.aliyun_emulator import Emulator
 
 AK_ID = "LTAI5tExampleKeyId000000"
 AK_SECRET = "example-access-key-secret-for-tests"

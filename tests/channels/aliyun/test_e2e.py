@@ -14,7 +14,6 @@ import polars as pl
 import pytest
 from pydantic import SecretStr
 
-from demo.aliyun_emulator import Cooperative, Emulator, Scripted, bind_loopback, run_in_thread, url_of
 from channels import base as B
 from channels.aliyun import AliyunConfigError, AliyunProvider, create_app, make_api
 from channels.aliyun import templates as T
@@ -23,6 +22,14 @@ from channels.base import ContactRequest
 from channels.errors import PermanentSendError, TransientSendError
 from channels.landing import LandingStore
 from channels.sessions import SessionStore
+from demo.aliyun_emulator import (
+    Cooperative,
+    Emulator,
+    Scripted,
+    bind_loopback,
+    run_in_thread,
+    url_of,
+)
 from warehouse import fieldwork
 
 from .conftest import CODES, SIGN, TOKEN, config, emulator

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from demo.aliyun_emulator import Emulator, Scripted, run_in_thread
 from channels import base as B
 from channels import conversation
 from channels.aliyun import create_app, make_api
@@ -20,6 +19,7 @@ from channels.aliyun.receiver import MAX_BODY, callback_paths
 from channels.landing import LandingStore
 from channels.questionnaire import load
 from channels.sessions import SessionStore, reference
+from demo.aliyun_emulator import Emulator, Scripted, run_in_thread
 
 from .conftest import CODES, TOKEN, config, emulator
 
