@@ -6,11 +6,10 @@ calls, signature V3 verified; HTTP pushes to the receiver); serve it with
 emulator's (``Scripted``, ``Cooperative``, ``Drawn``).
 """
 
-from twilio_emulator.loopback import bind_loopback, run_in_thread, url_of
-from twilio_emulator.people import Cooperative, Input, Person, Scripted
-
 from demo.aliyun_emulator.server import Emulator
 from demo.aliyun_emulator.signature import Refusal, verify
+from demo.twilio_emulator.loopback import bind_loopback, run_in_thread, url_of
+from demo.twilio_emulator.people import Cooperative, Input, Person, Scripted
 
 __all__ = [
     "Cooperative",

@@ -53,9 +53,9 @@ from urllib.parse import parse_qsl
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from twilio_emulator.people import Cooperative, Person
 
 from demo.aliyun_emulator.signature import NonceCache, Refusal, verify
+from demo.twilio_emulator.people import Cooperative, Person
 
 BEIJING = timezone(timedelta(hours=8))
 OPT_OUT_REPLIES = frozenset({"t", "td", "退订", "n", "取消"})

@@ -23,9 +23,12 @@ def _file(tmp_path: Path, name: str, body: str) -> Path:
     return path
 
 
-def _draw(con: duckdb.DuckDBPyConnection, day: str) -> None:
-    """Mark a day drawn as the draw does: an allocation row for it."""
-    con.execute("INSERT INTO allocations VALUES (?, '户籍', '户籍', 2, 2, 'equal', 2, 2, 1)", [day])
+def _draw(con: duckdb.DuckDBPyConnection, day: str, eligible: int = 2) -> None:
+    """Mark a day drawn as the draw does: its row in the draw log (closed when eligible > 0)."""
+    con.execute(
+        "INSERT INTO day_draws VALUES (?, current_timestamp, ?, ?, ?, 1, 2, 2, 2, 1)",
+        [day, eligible, eligible, eligible],
+    )
 
 
 def _case(con: duckdb.DuckDBPyConnection, case_id: str) -> tuple[object, ...]:
@@ -41,7 +44,8 @@ def test_drawn_days(con: duckdb.DuckDBPyConnection) -> None:
     assert drawn_days(con, []) == set()
     assert drawn_days(con, [date(2026, 11, 16), None]) == set()
     _draw(con, "2026-11-16")
-    con.execute("INSERT INTO samples VALUES ('C9', '2026-11-18', '户籍', 0.1, 1, 1, 1)")
+    _draw(con, "2026-11-17", eligible=0)  # drawn with nothing eligible: not closed, drawn again
+    _draw(con, "2026-11-18", eligible=1)
     days = [date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18)]
     assert drawn_days(con, days) == {date(2026, 11, 16), date(2026, 11, 18)}
 
