@@ -156,6 +156,7 @@ def day(obj: Context, day: datetime | None) -> None:
     from flows.cycle import day_flow
 
     result = _run_flow(settings, day_flow, str(settings.home), day.date() if day else None)
+    _audit_cli(settings, "day", str(result.day), {"sampled": result.draw.sampled if result.draw else 0})
     for report in result.imported.loads:
         _print_load(report)
     _print_late(result.imported.late)
@@ -193,6 +194,7 @@ def dispatch(obj: Context, at_text: str | None) -> None:
     from flows.cycle import dispatch_flow
 
     run = _run_flow(settings, dispatch_flow, str(settings.home), at, at_text is not None)
+    _audit_cli(settings, "dispatch", at_text, {"sent": run.dispatch.sent, "failed": run.dispatch.failed})
     d = run.dispatch
     window = "" if d.in_window else "  (outside calling windows: nobody contacted)"
     click.echo(
@@ -228,6 +230,7 @@ def month(obj: Context, month: str | None, cutoff_text: str | None, lang: str) -
     result = _run_flow(
         settings, month_flow, str(settings.home), _month(month) if month else None, cutoff, lang
     )
+    _audit_cli(settings, "month", result.month, {"closed": result.report is not None})
     r = result.report
     click.echo(
         f"{r.month}: closed at {r.cutoff.astimezone(settings.zone):%Y-%m-%d %H:%M}; sampled "
@@ -262,6 +265,7 @@ def units_load(obj: Context, file: Path, encoding: str) -> None:
     from flows.commands import units_load_flow
 
     _print_load(_run_flow(settings, units_load_flow, str(settings.home), str(file.resolve()), encoding))
+    _audit_cli(settings, "units.load", file.name)
 
 
 @cli.group()
@@ -287,6 +291,8 @@ def cases_load(obj: Context, files: tuple[Path, ...], encoding: str) -> None:
     imported = _run_flow(
         settings, cases_load_flow, str(settings.home), [str(f.resolve()) for f in files], encoding
     )
+    _audit_cli(settings, "cases.load", ", ".join(f.name for f in files),
+               {"loaded": sum(r.loaded for r in imported.loads)})
     for report in imported.loads:
         _print_load(report)
     _print_late(imported.late)
@@ -356,6 +362,8 @@ def sample(obj: Context, day: datetime, show_allocation: bool) -> None:
     from flows.commands import sample_flow
 
     result = _run_flow(settings, sample_flow, str(settings.home), day.date())
+    if not result.draw.already_drawn:
+        _audit_cli(settings, "sample", str(day.date()), {"sampled": result.draw.sampled})
     _print_draw(result.draw, result.seed)
     if show_allocation:
         with_rows = result.allocation
@@ -377,6 +385,7 @@ def bulletin(obj: Context, month: str, lang: str) -> None:
     from flows.commands import bulletin_flow
 
     files = _run_flow(settings, bulletin_flow, str(settings.home), month, lang)
+    _audit_cli(settings, "bulletin", month, {"lang": lang})
     click.echo(f"bulletin: {files.html}\nunits:    {files.csv}")
 
 
@@ -481,9 +490,94 @@ def dnc_add(obj: Context, numbers: tuple[str, ...], reason: str) -> None:
 
     handover = private_file(settings.home, f"dnc-{uuid.uuid4().hex}.txt", "\n".join(numbers))
     added, rejected = _run_flow(settings, dnc_add_flow, str(settings.home), str(handover), reason)
+    _audit_cli(settings, "dnc.add", None, {"added": added, "reason": reason})
     click.echo(f"added {added} number(s) to the do-not-contact list")
     if rejected:
         click.echo(f"    {rejected} input(s) were not mainland mobile numbers and were ignored")
+
+
+@cli.group()
+def users() -> None:
+    """Staff accounts of the staff web: director, evaluator, liaison (one unit), auditor."""
+
+
+def _audit_cli(settings: Settings, action: str, target: str | None = None, after: Any = None) -> None:
+    from flows import staff
+
+    staff.audit(settings, staff.cli_actor(), "cli", action, target, None, after)
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["director", "evaluator", "liaison", "auditor"]))
+@click.option("--unit", default=None, help="The liaison's unit_id.")
+@click.option("--name", "display_name", default=None, help="Name shown on pages (optional).")
+@click.pass_obj
+def users_add(obj: Context, username: str, role: str, unit: str | None, display_name: str | None) -> None:
+    """Create an account with a one-time password (changed at first sign-in).
+
+    Example: minyi users add wang --role evaluator
+    """
+    from flows import staff
+
+    settings = obj.settings()
+    password = staff.new_password()
+    with staff.accounts(settings) as store:
+        store.add(username, role, password, unit_id=unit, display_name=display_name)
+    _audit_cli(settings, "users.add", username, {"role": role, "unit": unit})
+    click.echo(f"{username} ({role}) created; one-time password: {password}")
+    click.echo("give it to the person in private; they choose their own at first sign-in / 首次登录须修改密码")
+
+
+@users.command("disable")
+@click.argument("username")
+@click.pass_obj
+def users_disable(obj: Context, username: str) -> None:
+    """Disable an account and end its sessions at once.
+
+    Example: minyi users disable wang
+    """
+    from flows import staff
+
+    settings = obj.settings()
+    with staff.accounts(settings) as store:
+        store.disable(username)
+    _audit_cli(settings, "users.disable", username, {"active": False})
+    click.echo(f"{username} disabled")
+
+
+@users.command("reset")
+@click.argument("username")
+@click.pass_obj
+def users_reset(obj: Context, username: str) -> None:
+    """Give an account a new one-time password (ends its sessions; re-enables it).
+
+    Example: minyi users reset wang
+    """
+    from flows import staff
+
+    settings = obj.settings()
+    password = staff.new_password()
+    with staff.accounts(settings) as store:
+        store.set_password(username, password, must_change=True)
+    _audit_cli(settings, "users.reset", username)
+    click.echo(f"{username}: new one-time password: {password}")
+
+
+@users.command("list")
+@click.pass_obj
+def users_list(obj: Context) -> None:
+    """List the accounts and their roles.
+
+    Example: minyi users list
+    """
+    from flows import staff
+
+    with staff.accounts(obj.settings()) as store:
+        for user in store.users():
+            state = "" if user.active else "  (disabled)"
+            unit = f"  unit {user.unit_id}" if user.unit_id else ""
+            click.echo(f"{user.username:<20} {user.role:<10}{unit}{state}")
 
 
 @cli.group("prefect")

@@ -94,6 +94,12 @@ def dnc_add_flow(home: str, numbers_file: str, reason: str) -> tuple[int, int]:
         with wiring.open_warehouse(settings) as con:
             added, rejected = add_do_not_contact(con, numbers, reason)
             publish(con, settings)
+        from flows.staff import now, worklist
+        from flows.wiring import normalise_phones
+
+        phones = normalise_phones(pl.Series(numbers, dtype=pl.String))["phone_e164"].drop_nulls()
+        with worklist(settings) as store:  # off the evaluators' list too, at once
+            store.withdraw(phones.to_list(), now())
     finally:
         source.unlink(missing_ok=True)
     return added, len(rejected)

@@ -128,6 +128,12 @@ def check_provider(settings: Settings, kind: str) -> None:
         raise SimulatedRefused()
 
 
+def evaluator_names(settings: Settings) -> tuple[str, ...]:
+    from flows.staff import evaluator_names as names
+
+    return names(settings)
+
+
 def make_provider(settings: Settings, landing: LandingStore, kind: str) -> Provider:
     """The provider ``MINYI_PROVIDER`` names, with the evaluators' worklist for manual calls."""
     check_provider(settings, kind)
@@ -136,7 +142,7 @@ def make_provider(settings: Settings, landing: LandingStore, kind: str) -> Provi
     manual: Provider = (
         simulated_provider(settings, landing)
         if kind == HOME_DEMO
-        else WorklistProvider(Worklist(settings.landing_path, settings.evaluators))
+        else WorklistProvider(Worklist(settings.landing_path, evaluator_names(settings)))
     )
     if settings.provider == "manual":
         return manual

@@ -186,6 +186,9 @@ class Settings(BaseSettings):
         description="This home's name in Prefect (deployments, work queue); default: the "
         "home folder's name.",
     )
+    staff_https: bool = Field(
+        False, description="The staff web is served over HTTPS (its cookies are then Secure)."
+    )
     warehouse_wait_seconds: float = Field(
         300.0, ge=0, description="How long a run waits for another run to free the warehouse."
     )

@@ -41,7 +41,8 @@ def test_public_listener_serves_webhooks_only_and_staff_web_apart(home: Path) ->
     assert public.post("/twilio/sms", data={"Body": "5"}).status_code == 404
     assert public.get("/worklist/").status_code == 404
     staff = TestClient(build_staff_app(settings))
-    assert "人工访评工作清单" in staff.get("/worklist/").text
+    assert staff.get("/worklist", follow_redirects=False).headers["location"] == "/signin"
+    assert "登录" in staff.get("/signin").text
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str], home: Path) -> None:

@@ -4,24 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 from fastapi.responses import HTMLResponse
 
+if TYPE_CHECKING:
+    from flows.staff import Session
+
 CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1rem auto;
-max-width:60rem;padding:0 1rem;line-height:1.5}
+max-width:60rem;padding:0 1rem;line-height:1.5;font-size:17px}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem}
 th{background:#f3f3f3}.bad{color:#a40000}.ok{color:#1a6b1a}.muted{color:#666}
-nav a{margin-right:1rem}"""
+nav{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:1px solid #ddd;padding:.3rem 0}
+nav form{margin-left:auto}
+.item{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1rem 0}
+.phone{font-size:1.6rem;font-weight:bold;letter-spacing:.05em;text-decoration:none}
+fieldset{border:0;padding:.3rem 0} legend{font-weight:bold}
+label{display:inline-block;padding:.3rem .4rem}
+button{margin:.2rem;padding:.6rem 1rem;font-size:1rem}
+input{font-size:1rem;padding:.3rem}"""
 
 
-def page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+def page(title: str, body: str, status_code: int = 200, session: Session | None = None) -> HTMLResponse:
+    nav = ""
+    if session is not None:
+        nav = (
+            "<nav><a href='/'>首页</a>"
+            f"<span class='muted'>{escape(session.user.username)}</span>"
+            "<form method='post' action='/signout'>"
+            f"<input type='hidden' name='csrf' value='{escape(session.csrf)}'>"
+            "<button>退出</button></form></nav>"
+        )
     return HTMLResponse(
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
-        "<nav><a href='/'>首页</a><a href='/status'>运行状态</a><a href='/worklist/'>工作清单</a></nav>"
+        "<meta name='referrer' content='no-referrer'>"
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{nav}"
         f"<h1>{escape(title)}</h1>{body}</body></html>",
         status_code=status_code,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 

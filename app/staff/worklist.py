@@ -1,30 +1,34 @@
-"""The evaluators' web page: today's calls, the script, a form per call.
+"""The evaluators' worklist pages: their calls, the script, a form per call.
 
-Served by ``minyi serve`` under ``/worklist`` on the center's network. Each
-evaluator opens ``/worklist/E3`` (their own list), calls the number, and
-submits the answers or the outcome. Plain HTML forms: works in any browser,
-no JavaScript.
+An evaluator signs in and opens ``/worklist``: their own open calls (and the
+shared pool's, when cases wait unassigned), each with the phone number to
+dial, the script and a form for the answers or the outcome. They can submit
+only their own open items, with values checked; a second submit changes
+nothing. The director (and the auditor, read-only) sees every evaluator's load.
+Plain HTML forms, no JavaScript.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from fastapi import FastAPI, Form, HTTPException
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.staff.auth import Auth
+from app.staff.page import page
 from flows import staff
 from flows.staff import WorkItem
 from minyi.settings import Settings
 
-_OUTCOME_LABELS = {
+OUTCOME_LABELS = {
     "no_answer": "无人接听",
     "busy": "占线",
     "refused": "拒绝访评",
     "break_off": "中途挂断",
     "wrong_number": "号码有误/非本人办件",
 }
-_LEVELS = [
+LEVELS = [
     ("5", "非常满意"),
     ("4", "满意"),
     ("3", "基本满意"),
@@ -32,18 +36,6 @@ _LEVELS = [
     ("1", "非常不满意"),
     ("0", "不了解/说不清"),
 ]
-_CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1.5rem;max-width:60rem}
-.item{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}
-.phone{font-size:1.4rem;font-weight:bold;letter-spacing:.05em}
-fieldset{border:0;padding:.3rem 0} legend{font-weight:bold}
-button{margin:.2rem;padding:.4rem .8rem} .muted{color:#666}"""
-
-
-def _page(title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(
-        f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-        f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
-    )
 
 
 def _radio(name: str, options: list[tuple[str, str]]) -> str:
@@ -53,85 +45,128 @@ def _radio(name: str, options: list[tuple[str, str]]) -> str:
     )
 
 
-def _item_html(item: WorkItem, script: str) -> str:
+def _dial(phone: str) -> str:
+    digits = phone.removeprefix("+86")
+    shown = f"{digits[:3]} {digits[3:7]} {digits[7:]}" if len(digits) == 11 else digits
+    return f"<a class='phone' href='tel:{escape(digits)}'>{escape(shown)}</a>"
+
+
+def _item_html(item: WorkItem, script: str, csrf: str, can_submit: bool) -> str:
     q = staff.questionnaire()
+    if not can_submit:
+        return (
+            f"<div class='item'><div class='muted'>{escape(item.service_date)} · "
+            f"{escape(item.unit)} · {escape(item.category)}</div></div>"
+        )
     outcome_buttons = "".join(
         f"<button name='outcome' value='{k}' formnovalidate>{escape(v)}</button>"
-        for k, v in _OUTCOME_LABELS.items()
+        for k, v in OUTCOME_LABELS.items()
     )
     return f"""
 <div class='item' id='{escape(item.attempt_id)}'>
- <div class='phone'>{escape(item.phone)}</div>
+ {_dial(item.phone)}
  <div class='muted'>{escape(item.service_date)} · {escape(item.unit)} · {escape(item.category)}</div>
  <p>{escape(script)}</p>
  <form method='post' action='/worklist/item/{escape(item.attempt_id)}'>
-  <fieldset><legend>{escape(q.item("satisfaction").texts["zh"])}</legend>{_radio("satisfaction", _LEVELS)}</fieldset>
+  <input type='hidden' name='csrf' value='{escape(csrf)}'>
+  <fieldset><legend>{escape(q.item("satisfaction").texts["zh"])}</legend>{_radio("satisfaction", LEVELS)}</fieldset>
   <fieldset><legend>{escape(q.item("integrity").texts["zh"])}</legend>
    {_radio("integrity", [("yes", "有"), ("no", "没有")])}</fieldset>
   <fieldset><legend>{escape(q.item("timeliness").texts["zh"])}</legend>
    {_radio("timeliness", [(str(v), str(v)) for v in range(5, 0, -1)])}</fieldset>
   <fieldset><legend>{escape(q.item("reason").texts["zh"])}</legend>
-   <input name='reason' size='60'></fieldset>
+   <input name='reason' maxlength='500' size='40'></fieldset>
   <button name='outcome' value='answered'>保存回答</button> {outcome_buttons}
  </form>
 </div>"""
 
 
-def create_worklist_app(settings: Settings) -> FastAPI:
-    """A FastAPI app to mount at ``/worklist``."""
-    app = FastAPI(title="minyi worklist", docs_url=None, redoc_url=None, openapi_url=None)
+def worklist_router(settings: Settings, auth: Auth) -> APIRouter:
+    router = APIRouter()
     q = staff.questionnaire()
-    district = settings.district_name
 
-    @app.get("/", response_class=HTMLResponse)
-    def index() -> HTMLResponse:
-        with staff.worklist(settings) as worklist:
-            counts = {e: len(worklist.open_items(e)) for e in worklist.evaluators}
-        links = "".join(
-            f"<li><a href='/worklist/{e}'>{e}</a>: {n} 待访</li>" for e, n in counts.items()
+    def script(item: WorkItem) -> str:
+        return q.texts["zh"]["intro"].format(
+            district=settings.district_name, unit=item.unit, category=item.category
         )
-        return _page("人工访评工作清单", f"<ul>{links}</ul>")
 
-    @app.get("/{evaluator}", response_class=HTMLResponse)
-    def evaluator_list(evaluator: str) -> HTMLResponse:
-        with staff.worklist(settings) as worklist:
-            if evaluator not in worklist.evaluators:
-                raise HTTPException(404, f"no evaluator {evaluator}")
-            items = worklist.open_items(evaluator)
-        intro = q.texts["zh"]["intro"]
-        body = "".join(
-            _item_html(
-                item, intro.format(district=district, unit=item.unit, category=item.category)
+    @router.get("/worklist", response_class=HTMLResponse)
+    def own(request: Request) -> HTMLResponse:
+        session = auth.require(request, "evaluator", "director", "auditor")
+        if session.user.role != "evaluator":
+            with staff.worklist(settings) as store:
+                counts = {e: len(store.open_items(e)) for e in store.evaluators}
+            rows = "".join(
+                f"<li><a href='/worklist/{escape(e)}'>{escape(e)}</a>: {n} 待访</li>"
+                for e, n in counts.items()
             )
-            for item in items
-        )
-        return _page(
-            f"{evaluator} 的待访清单（{len(items)}）", body or "<p>今天没有待访的办件。</p>"
+            return page("人工访评工作清单", f"<ul>{rows}</ul>", session=session)
+        return _list(request, session, session.user.username)
+
+    @router.get("/worklist/{evaluator}", response_class=HTMLResponse)
+    def of(request: Request, evaluator: str) -> HTMLResponse:
+        session = auth.require(request, "director", "auditor", "evaluator")
+        if session.user.role == "evaluator" and evaluator != session.user.username:
+            raise HTTPException(403, "只能查看自己的工作清单 / only your own list")
+        return _list(request, session, evaluator)
+
+    def _list(request: Request, session: staff.Session, evaluator: str) -> HTMLResponse:
+        with staff.worklist(settings) as store:
+            items = store.open_items(evaluator)
+        mine = session.user.role == "evaluator" and evaluator == session.user.username
+        body = "".join(_item_html(item, script(item), session.csrf, mine) for item in items)
+        return page(
+            f"{evaluator} 的待访清单（{len(items)}）",
+            body or "<p>今天没有待访的办件。</p>",
+            session=session,
         )
 
-    @app.post("/item/{attempt_id}")
+    @router.post("/worklist/item/{attempt_id}")
     def submit(
+        request: Request,
         attempt_id: str,
-        outcome: str = Form(...),
+        csrf: str = Form(""),
+        outcome: list[str] = Form([]),  # noqa: B008
         satisfaction: str = Form(""),
         integrity: str = Form(""),
         timeliness: str = Form(""),
         reason: str = Form(""),
     ) -> RedirectResponse:
-        with staff.worklist(settings) as worklist:
-            item = worklist.get(attempt_id)
-        if item is None:
-            raise HTTPException(404, "no such call on the worklist")
+        session = auth.require(request, "evaluator")
+        auth.check_csrf(session, csrf)
+        me = session.user.username
+        if len(outcome) != 1 or outcome[0] not in staff.OUTCOMES:
+            raise HTTPException(422, "请选择一个结果 / exactly one outcome")
+        with staff.worklist(settings) as store:
+            item = store.get(attempt_id)
+            if item is None or item.status != "open":
+                raise HTTPException(404, "此项不在待访清单中 / not an open item")
+            if item.evaluator not in (me, staff.POOL):
+                raise HTTPException(403, "只能提交自己的待访项 / not your item")
+            if item.evaluator == staff.POOL:
+                store.claim(attempt_id, me)
         answers = {
             "satisfaction": satisfaction,
             "integrity": integrity,
             "timeliness": timeliness,
-            "reason": reason.strip(),
+            "reason": reason,
         }
         try:
-            staff.record(settings, attempt_id, outcome, answers, staff.now())
+            if outcome[0] == "answered":
+                staff.checked_answers(answers)
+            new = staff.record(settings, attempt_id, outcome[0], answers, staff.now())
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from exc
-        return RedirectResponse(f"/worklist/{item.evaluator}", status_code=303)
+        if new:
+            staff.audit(
+                settings,
+                me,
+                "evaluator",
+                "worklist.record",
+                attempt_id,
+                {"status": "open"},
+                {"status": "done", "outcome": outcome[0]},
+            )
+        return RedirectResponse("/worklist", status_code=303)
 
-    return app
+    return router

@@ -36,7 +36,13 @@ CREATE TABLE IF NOT EXISTS worklist (
     recorded_at TEXT
 );
 CREATE INDEX IF NOT EXISTS worklist_open ON worklist(status, evaluator);
+CREATE TABLE IF NOT EXISTS twilio_opt_outs (
+    phone TEXT PRIMARY KEY,
+    opted_out_at TEXT NOT NULL,
+    source TEXT NOT NULL
+);
 """
+POOL = "*"  # items any evaluator may take
 
 OUTCOMES = {
     "answered": None,
@@ -63,9 +69,10 @@ class WorkItem:
 class Worklist(WalStore):
     """The worklist table; one instance per process or thread."""
 
-    def __init__(self, path: Path, evaluators: int = 8) -> None:
+    def __init__(self, path: Path, evaluators: tuple[str, ...] = ()) -> None:
         super().__init__(path, _SCHEMA)
-        self.evaluators = tuple(f"E{i}" for i in range(1, max(1, evaluators) + 1))
+        # the evaluators' accounts; with none yet, cases wait in the shared pool
+        self.evaluators = tuple(evaluators) or (POOL,)
 
     def add(self, request: ContactRequest) -> bool:
         """Put a case on the list (once); assigned to the evaluator with the fewest open items."""
@@ -102,18 +109,41 @@ class Worklist(WalStore):
         return WorkItem(*row) if row else None
 
     def open_items(self, evaluator: str | None = None) -> list[WorkItem]:
+        """Open items (of one evaluator: theirs and the shared pool's), never of a number that
+        opted out meanwhile."""
         query = (
             "SELECT attempt_id, case_id, phone, unit, category, service_date, evaluator, status "
-            "FROM worklist WHERE status = 'open'"
+            "FROM worklist w WHERE status = 'open' "
+            "AND NOT EXISTS (SELECT 1 FROM twilio_opt_outs o WHERE o.phone = w.phone)"
         )
         params: tuple[str, ...] = ()
         if evaluator:
-            query += " AND evaluator = ?"
-            params = (evaluator,)
+            query += " AND evaluator IN (?, ?)"
+            params = (evaluator, POOL)
         return [
             WorkItem(*r)
             for r in self._con.execute(query + " ORDER BY created_at, attempt_id", params)
         ]
+
+    def withdraw(self, phones: list[str], at: datetime) -> int:
+        """Take the open items of these numbers off the list (do-not-contact, opt-out)."""
+        if not phones:
+            return 0
+        with self.transaction() as con:
+            return int(
+                con.executemany(
+                    "UPDATE worklist SET status = 'withdrawn', recorded_at = ? "
+                    "WHERE phone = ? AND status = 'open'",
+                    [(at.astimezone(UTC).isoformat(), phone) for phone in phones],
+                ).rowcount
+            )
+
+    def claim(self, attempt_id: str, evaluator: str) -> None:
+        """An evaluator takes an item of the shared pool."""
+        self._con.execute(
+            "UPDATE worklist SET evaluator = ? WHERE attempt_id = ? AND evaluator = ?",
+            (evaluator, attempt_id, POOL),
+        )
 
     def close_item(self, attempt_id: str, outcome: str, at: datetime) -> bool:
         """Mark an item done; False when it was already done (a repeated submit)."""
@@ -123,6 +153,30 @@ class Worklist(WalStore):
             (outcome, at.astimezone(UTC).isoformat(), attempt_id),
         )
         return cur.rowcount == 1
+
+
+LEVEL_VALUES = frozenset({"0", "1", "2", "3", "4", "5"})  # 0 = 不了解/说不清
+TIMELINESS_VALUES = frozenset({"1", "2", "3", "4", "5"})
+INTEGRITY_VALUES = frozenset({"yes", "no"})
+MAX_REASON = 500
+
+
+def checked_answers(answers: dict[str, str]) -> dict[str, str]:
+    """The answers of an answered call, each checked; raises ValueError naming the bad one."""
+    allowed = {"satisfaction", "integrity", "timeliness", "reason"}
+    unknown = set(answers) - allowed
+    if unknown:
+        raise ValueError(f"unknown item(s) {sorted(unknown)} / 未知题目")
+    out = {k: (v or "").strip() for k, v in answers.items()}
+    if out.get("satisfaction", "") not in LEVEL_VALUES:
+        raise ValueError("satisfaction must be 1–5, or 0 for 不了解/说不清 / 满意度须为 0–5")
+    if out.get("timeliness") and out["timeliness"] not in TIMELINESS_VALUES:
+        raise ValueError("timeliness must be 1–5 / 办理时效须为 1–5")
+    if out.get("integrity") and out["integrity"] not in INTEGRITY_VALUES:
+        raise ValueError("integrity must be yes or no / 吃拿卡要须为 有 或 没有")
+    if len(out.get("reason", "")) > MAX_REASON:
+        raise ValueError(f"the reason is longer than {MAX_REASON} characters / 原因过长")
+    return out
 
 
 def outcome_events(
@@ -148,6 +202,7 @@ def outcome_events(
     kind = OUTCOMES[outcome]
     if kind is not None:
         return [event(kind)]
+    answers = checked_answers(answers)
     events = [
         event(B.ANSWER, f":{key}", item=key, value=value)
         for key, value in answers.items()
@@ -193,11 +248,15 @@ def record(
     answers: dict[str, str],
     at: datetime,
 ) -> int:
-    """Record an evaluator's result; returns how many new events it made (0 on a resubmit)."""
+    """Record an evaluator's result once; returns how many new events it made.
+
+    Only an open item is recorded: the item is closed first, so a second submit
+    (the same or another outcome) records nothing and returns 0.
+    """
     item = worklist.get(attempt_id)
     if item is None:
         raise KeyError(attempt_id)
-    events = outcome_events(item, outcome, answers, at)
-    new = landing.record(events)
-    worklist.close_item(attempt_id, outcome, at)
-    return new
+    events = outcome_events(item, outcome, answers, at)  # checks the values before anything
+    if not worklist.close_item(attempt_id, outcome, at):
+        return 0
+    return landing.record(events)

@@ -34,6 +34,21 @@ def _minyi(capsys: pytest.CaptureFixture[str], home: Path, *args: str) -> tuple[
     return code, out, err
 
 
+PASSWORD = "evaluators-own-pass"
+
+
+def _sign_in(client: TestClient, username: str) -> str:
+    """Sign in with the home's own account: the one-time password is changed first."""
+    from flows import staff
+
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    with staff.accounts(settings) as store:
+        store.set_password(username, PASSWORD, must_change=False)
+    token = re.search(r"name='csrf' value='([^']+)'", client.get("/signin").text).group(1)  # type: ignore[union-attr]
+    client.post("/signin", data={"username": username, "password": PASSWORD, "csrf": token})
+    return re.search(r"name='csrf' value='([^']+)'", client.get("/").text).group(1)  # type: ignore[union-attr]
+
+
 def _real_home(tmp_path: Path, provider: str | None = "manual") -> Path:
     home = tmp_path / "center"
     (home / "inbox" / "cases").mkdir(parents=True)
@@ -50,6 +65,11 @@ def test_a_real_home_from_files_to_a_published_bulletin(
 ) -> None:
     home = _real_home(tmp_path)
     assert _minyi(capsys, home, "units", "load", str(tmp_path / "units.csv"))[0] == 0
+    passwords = {}
+    for name, role in (("wang", "evaluator"), ("li", "evaluator"), ("zhao", "director")):
+        code, out, _ = _minyi(capsys, home, "users", "add", name, "--role", role)
+        assert code == 0
+        passwords[name] = out.split("one-time password: ")[1].split()[0]
     (home / "inbox" / "cases" / "export-1116.csv").write_text(_cases("2026-11-16", 40), encoding="utf-8")
 
     code, out, err = _minyi(capsys, home, "day", "--date", "2026-11-16")
@@ -64,15 +84,17 @@ def test_a_real_home_from_files_to_a_published_bulletin(
     assert code == 0, err
     assert "sent 40" in out  # the manual channel: the evaluators' worklist
 
-    staff = TestClient(build_staff_app(load_settings(home)))
     answered = 0
-    for evaluator in ("E1", "E2"):
-        page = staff.get(f"/worklist/{evaluator}").text
+    for evaluator in ("wang", "li"):
+        staff = TestClient(build_staff_app(load_settings(home)))
+        csrf = _sign_in(staff, evaluator)
+        page = staff.get("/worklist").text
         for attempt in re.findall(r"action='/worklist/item/([^']+)'", page):
             level = "2" if answered % 5 == 0 else "4"
             reply = staff.post(
                 f"/worklist/item/{attempt}",
-                data={"outcome": "answered", "satisfaction": level, "integrity": "no", "timeliness": "4"},
+                data={"outcome": "answered", "satisfaction": level, "integrity": "no",
+                      "timeliness": "4", "csrf": csrf},
                 follow_redirects=False,
             )
             assert reply.status_code == 303
@@ -97,6 +119,8 @@ def test_a_real_home_from_files_to_a_published_bulletin(
         con.close()
     assert channels == [("manual",)] and kind == [] and rows == [(2,)]
 
+    staff = TestClient(build_staff_app(load_settings(home)))
+    _sign_in(staff, "zhao")
     status = staff.get("/status")
     assert status.status_code == 200
     for heading in ("今日导入", "最近抽样", "今日联系", "故障", "最近运行", "下次计划运行"):

@@ -1,0 +1,1 @@
+"""Staff accounts, sessions and the audit log of a home (``accounts.store``)."""
