@@ -28,9 +28,11 @@ when Twilio cannot be asked: the dispatcher must not send twice.
 Errors: 429 / 20429, 5xx, timeouts and connection errors → ``TransientSendError``;
 21610 → ``PermanentSendError(outcome="opted_out")`` (and the number is
 remembered); 21211, 21614, 21217, 21401, 21612, 13223, 13224 →
-``invalid_number``; any other 4xx (credentials, sender, permissions) is a
-configuration fault, ``TwilioConfigError``, which stops the run without
-closing the case.
+``invalid_number``; 401/403 and the account, credential, sender and callback
+codes are a configuration fault, ``TwilioConfigError``, which stops the run
+without closing the case; any other 4xx (21408 region not enabled, 21617 body
+too long, …) is about this recipient: ``PermanentSendError(outcome="undelivered")``
+ends that case and the run goes on. The client has connect and read timeouts.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from datetime import timedelta
 import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from channels import base as B
@@ -51,6 +54,7 @@ from channels.questionnaire import Questionnaire, load
 from channels.sessions import SessionStore
 from channels.twilio import twiml
 from channels.twilio.receiver import status_url, voice_url
+from minyi.masking import mask_phone, mask_phones
 
 _PERMANENT = {
     21610: B.OPTED_OUT,
@@ -63,6 +67,13 @@ _PERMANENT = {
     13224: B.INVALID_NUMBER,
 }
 _TRANSIENT_CODES = frozenset({20429, 20500, 20503})
+# Errors that are ours, not the recipient's: credentials, account, sender, callbacks.
+# They stop the run (every send would fail the same way); any other 4xx is about this
+# recipient only: that case ends, the run goes on.
+_CONFIG_CODES = frozenset(
+    {20003, 20005, 20008, 20404, 21212, 21601, 21603, 21606, 21609, 21659, 21701, 21703, 21704, 21705}
+)
+TIMEOUT = 15.0  # seconds to connect and to read: a hung API never holds the warehouse long
 _CLOCK_SKEW = timedelta(minutes=2)
 
 
@@ -84,24 +95,28 @@ def make_client(
     http_client: HttpClient | None = None,
 ) -> Client:
     """A ``twilio`` client with explicit credentials; ``api_url`` replaces api.twilio.com."""
-    client = Client(account_sid, auth_token, http_client=http_client)
+    client = Client(
+        account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=TIMEOUT)
+    )
     if api_url:
         client.api.base_url = api_url.rstrip("/")
     return client
 
 
 def map_error(name: str, exc: Exception) -> ChannelError:
-    """The channel error for a failed Twilio request."""
+    """The channel error for a failed Twilio request (its text with numbers masked)."""
     if isinstance(exc, TwilioRestException):
         code = int(exc.code) if exc.code is not None else 0
-        detail = str(exc.msg)
+        detail = mask_phones(str(exc.msg))
         if exc.status == 429 or exc.status >= 500 or code in _TRANSIENT_CODES:
             return TransientSendError(name, str(code or exc.status), detail)
         if code in _PERMANENT:
             return PermanentSendError(name, str(code), detail, _PERMANENT[code])
-        return TwilioConfigError(exc.status, str(code), detail)
+        if exc.status in (401, 403) or code in _CONFIG_CODES:
+            return TwilioConfigError(exc.status, str(code), detail)
+        return PermanentSendError(name, str(code or exc.status), detail, B.UNDELIVERED)
     if isinstance(exc, requests.RequestException):
-        return TransientSendError(name, type(exc).__name__, str(exc))
+        return TransientSendError(name, type(exc).__name__, mask_phones(str(exc)))
     raise exc
 
 
@@ -147,7 +162,7 @@ class TwilioProvider:
             raise ValueError(f"{self.name} cannot send on {request.channel!r}")
         if self.sessions.is_opted_out(request.to):
             raise PermanentSendError(
-                self.name, "21610", f"{request.to} opted out earlier", B.OPTED_OUT
+                self.name, "21610", f"{mask_phone(request.to)} opted out earlier", B.OPTED_OUT
             )
         lang = request.lang or self.lang
         context = {**request.context, **dict(self.context(request.case_id))}

@@ -55,6 +55,8 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
             "+8613800000014": (500, 20500),
             "+8613800000015": (503, 0),
             "+8613800000016": (400, 21408),
+            "+8613800000018": (400, 21617),
+            "+8613800000019": (400, 21606),
         },
         slow={"+8613800000017": 1.5},
     )
@@ -103,6 +105,9 @@ def test_voice_send_creates_a_call_on_the_voice_webhook(rig: Rig) -> None:
         ("+8613800000011", "21211", B.INVALID_NUMBER),
         ("+8613800000012", "21614", B.INVALID_NUMBER),
         ("+8613800000013", "21610", B.OPTED_OUT),
+        # codes not on any list are about this recipient: that case ends, the run goes on
+        ("+8613800000016", "21408", B.UNDELIVERED),
+        ("+8613800000018", "21617", B.UNDELIVERED),
     ],
 )
 def test_permanent_errors(rig: Rig, number: str, code: str, outcome: str) -> None:
@@ -127,8 +132,8 @@ def test_throttling_is_transient(rig: Rig) -> None:
 
 
 def test_configuration_faults_neither_retry_nor_close_the_case(rig: Rig) -> None:
-    with pytest.raises(TwilioConfigError):
-        rig.provider.send(rig.request("C7:1", "+8613800000016"))
+    with pytest.raises(TwilioConfigError):  # 21606: our sender number is not valid
+        rig.provider.send(rig.request("C7:1", "+8613800000019"))
     wrong = make_client(ACCOUNT, "wrong-token", api_url=rig.api_url)
     provider = TwilioProvider(
         wrong,
@@ -205,3 +210,21 @@ def test_a_messaging_service_sends_sms_only(rig: Rig) -> None:
     assert provider.channels() == {"sms"}
     receipt = provider.send(rig.request("C14:1", "+8613800000001"))
     assert rig.emulator.messages[receipt.provider_sid]["messaging_service_sid"] == "MG" + "2" * 32
+
+
+def test_unknown_recipient_errors_do_not_stop_the_run(rig: Rig) -> None:
+    from channels import dispatcher
+
+    numbers = ["+8613800000016", "+8613800000018"] + [f"+86138000001{i:02d}" for i in range(8)]
+    attempts = [
+        dispatcher.Attempt(f"R{i}:1", f"R{i}", "sms", number, {}) for i, number in enumerate(numbers)
+    ]
+    kept: list[dispatcher.Outcome] = []
+    counts = dispatcher.send_all(
+        rig.provider, attempts, rig.request("X:1", numbers[0]).at,
+        allowed=lambda phone: True, record=kept.extend,
+        limits=dispatcher.Limits(per_second=None, retries=0),
+    )
+    assert counts == {"sent": 8, "failed": 2, "retry": 0}
+    assert {o.error_code for o in kept if o.status == "failed"} == {"21408", "21617"}
+    assert not any("13800000016" in (o.detail or "") for o in kept)  # numbers masked
