@@ -496,6 +496,27 @@ def dnc_add(obj: Context, numbers: tuple[str, ...], reason: str) -> None:
         click.echo(f"    {rejected} input(s) were not mainland mobile numbers and were ignored")
 
 
+@cli.command()
+@click.pass_obj
+def purge(obj: Context) -> None:
+    """Remove personal data no longer needed (MINYI_RETENTION_DAYS after a month's close).
+
+    Phones of those months' cases, loaded landing-store rows and finished worklist items
+    go; opt-outs and the do-not-contact list stay (they must be honoured). Also scheduled weekly.
+
+    Example: minyi purge
+    """
+    settings = obj.settings()
+    obj.prefect(settings)
+    from flows.commands import purge_flow
+
+    result = _run_flow(settings, purge_flow, str(settings.home))
+    months = ", ".join(f"{m} ({n:,})" for m, n in result.phones.items()) or "none"
+    click.echo(f"phones removed from the cases of: {months}")
+    click.echo("landing store: " + (", ".join(f"{t} {n:,}" for t, n in result.landing.items()) or "nothing"))
+    _audit_cli(settings, "purge", None, {"months": list(result.phones)})
+
+
 @cli.group()
 def users() -> None:
     """Staff accounts of the staff web: director, evaluator, liaison (one unit), auditor."""

@@ -103,3 +103,27 @@ def dnc_add_flow(home: str, numbers_file: str, reason: str) -> tuple[int, int]:
     finally:
         source.unlink(missing_ok=True)
     return added, len(rejected)
+
+
+@dataclass(frozen=True)
+class Purged:
+    phones: dict[str, int]
+    landing: dict[str, int]
+
+
+@flow(name="minyi-purge")
+def purge_flow(home: str) -> Purged:
+    """Remove personal data no longer needed: phones of months closed ``retention_days`` ago,
+    loaded landing rows and finished worklist items older than that (PIPL minimisation)."""
+    from datetime import UTC, datetime, timedelta
+
+    from channels.retention import purge_landing
+    from warehouse.retention import purge_phones
+
+    settings = load_settings(home)
+    now = datetime.now(UTC)
+    with wiring.open_warehouse(settings) as con:
+        phones = purge_phones(con, now, settings.retention_days)
+        publish(con, settings)
+    landing = purge_landing(settings.landing_path, now - timedelta(days=settings.retention_days))
+    return Purged(phones, landing)

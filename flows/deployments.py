@@ -44,6 +44,7 @@ FLOWS = {
     "minyi-day": "flows.cycle:day_flow",
     "minyi-dispatch": "flows.cycle:dispatch_flow",
     "minyi-month": "flows.cycle:month_flow",
+    "minyi-purge": "flows.commands:purge_flow",
 }
 
 
@@ -100,6 +101,12 @@ def plans(settings: Settings) -> list[Plan]:
             {"home": home, "scheduled": True},
             "月度：截止访评、估计、校验、统计通报 / close the month, estimate, bulletin",
         ),
+        Plan(
+            "minyi-purge",
+            f"{settings.month_at.minute} {settings.month_at.hour} * * 0",
+            {"home": home},
+            "每周：清除超过保存期限的个人信息 / weekly: purge personal data past its retention",
+        ),
     ]
 
 
@@ -120,12 +127,13 @@ async def register(settings: Settings) -> list[str]:
     """Create or update the home's three deployments; returns their ``flow/deployment`` names."""
     from prefect.deployments.runner import EntrypointType
 
-    from flows import cycle
+    from flows import commands, cycle
 
     functions = {
         "minyi-day": cycle.day_flow,
         "minyi-dispatch": cycle.dispatch_flow,
         "minyi-month": cycle.month_flow,
+        "minyi-purge": commands.purge_flow,
     }
     await ensure_pool(settings.work_pool)
     names = []

@@ -186,6 +186,11 @@ class Settings(BaseSettings):
         description="This home's name in Prefect (deployments, work queue); default: the "
         "home folder's name.",
     )
+    retention_days: int = Field(
+        180,
+        ge=30,
+        description="Days after a month's close before its phone numbers and landing rows are purged.",
+    )
     staff_https: bool = Field(
         False, description="The staff web is served over HTTPS (its cookies are then Secure)."
     )
