@@ -7,17 +7,12 @@ year the package does not know yet, weekdays are treated as working days.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+from minyi.workdays import is_working_day
 
-
-def is_working_day(day: date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return day.weekday() < 5
+__all__ = ["in_window", "is_working_day", "next_window_start"]
 
 
 def in_window(at: datetime, windows: tuple[tuple[time, time], ...], zone: ZoneInfo) -> bool:
