@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +17,7 @@ class Item:
     texts: dict[str, str]
     required: bool = False
     ask_if: str | None = None
+    call: dict[str, str] = field(default_factory=dict)  # the evaluator's spoken wording
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ def load(path: Path = DEFAULT_PATH) -> Questionnaire:
             required=raw.get("required", False),
             ask_if=raw.get("ask_if"),
             texts={lang: raw[lang] for lang in ("zh", "en") if lang in raw},
+            call={lang: raw[f"call_{lang}"] for lang in ("zh", "en") if f"call_{lang}" in raw},
         )
         for raw in data["items"]
     )

@@ -22,6 +22,7 @@ def purge_landing(path: Path, before: datetime) -> dict[str, int]:
         "twilio_sessions": "DELETE FROM twilio_sessions WHERE updated_at < ?",
         "twilio_handled": "DELETE FROM twilio_handled WHERE handled_at < ?",
         "worklist": "DELETE FROM worklist WHERE status <> 'open' AND recorded_at < ?",
+        "worklist_calls": "DELETE FROM worklist_calls WHERE at < ?",
     }
     con = sqlite3.connect(path, timeout=30, isolation_level=None)
     counts: dict[str, int] = {}

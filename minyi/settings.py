@@ -121,7 +121,10 @@ class Settings(BaseSettings):
     )
     evaluators: int = Field(8, ge=1, description="Evaluators making manual calls.")
     calls_per_evaluator: int = Field(
-        40, ge=0, description="Manual calls one evaluator completes per day."
+        40, ge=0, description="Manual calls one evaluator completes per day (their daily target)."
+    )
+    manual_tries: int = Field(
+        3, ge=1, le=10, description="Calls an evaluator makes to one person before giving up."
     )
     calling_windows: Annotated[tuple[tuple[time, time], ...], NoDecode] = Field(
         ((time(9), time(12)), (time(14), time(20))),

@@ -19,6 +19,8 @@ nav{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:1px so
 nav form{margin-left:auto}
 .item{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1rem 0}
 .phone{font-size:1.6rem;font-weight:bold;letter-spacing:.05em;text-decoration:none}
+.dial{display:inline-block;margin-left:.6rem;padding:.3rem .9rem;border-radius:6px;background:#1a6b1a;
+color:#fff;text-decoration:none;font-size:1.1rem}
 fieldset{border:0;padding:.3rem 0} legend{font-weight:bold}
 label{display:inline-block;padding:.3rem .4rem}
 button{margin:.2rem;padding:.6rem 1rem;font-size:1rem}

@@ -1,15 +1,21 @@
-"""The evaluators' worklist pages: their calls, the script, a form per call.
+"""The evaluators' worklist: a phone tool for a day of calls (人工访评).
 
-An evaluator signs in and opens ``/worklist``: their own open calls (and the
-shared pool's, when cases wait unassigned), each with the phone number to
-dial, the script and a form for the answers or the outcome. They can submit
-only their own open items, with values checked; a second submit changes
-nothing. The director (and the auditor, read-only) sees every evaluator's load.
-Plain HTML forms, no JavaScript.
+An evaluator signs in and opens ``/worklist`` on a phone or a desk computer:
+today's target and calls made, then each case due now (appointments first) with
+the number formatted for reading and as a tap-to-dial link, the call script
+(greeting with their 工号, identity check, the service and its date, the
+questions with the names filled in, the closing), a form for the answers and a
+button per outcome. No answer or busy keeps the case for a later window (up to
+``MINYI_MANUAL_TRIES`` calls, spread over windows and days); 约定回访 sets the
+time the person asked to be called. A form error is shown on the form. They can
+submit only their own open items (or take one from the shared pool), with values
+checked; a second submit changes nothing. The director and the auditor see each
+evaluator's load. Plain HTML, no JavaScript.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -23,7 +29,7 @@ from minyi.settings import Settings
 
 OUTCOME_LABELS = {
     "no_answer": "无人接听",
-    "busy": "占线",
+    "busy": "占线/不方便",
     "refused": "拒绝访评",
     "break_off": "中途挂断",
     "wrong_number": "号码有误/非本人办件",
@@ -38,9 +44,10 @@ LEVELS = [
 ]
 
 
-def _radio(name: str, options: list[tuple[str, str]]) -> str:
+def _radio(name: str, options: list[tuple[str, str]], chosen: str = "") -> str:
     return "".join(
-        f"<label><input type='radio' name='{name}' value='{escape(v)}'> {escape(label)}</label> "
+        f"<label><input type='radio' name='{name}' value='{escape(v)}'"
+        f"{' checked' if v == chosen else ''}> {escape(label)}</label> "
         for v, label in options
     )
 
@@ -48,46 +55,109 @@ def _radio(name: str, options: list[tuple[str, str]]) -> str:
 def _dial(phone: str) -> str:
     digits = phone.removeprefix("+86")
     shown = f"{digits[:3]} {digits[3:7]} {digits[7:]}" if len(digits) == 11 else digits
-    return f"<a class='phone' href='tel:{escape(digits)}'>{escape(shown)}</a>"
+    return f"<a class='phone' href='tel:{escape(digits)}'>{escape(shown)}</a> <a class='dial' href='tel:{escape(digits)}'>拨打</a>"
 
 
-def _item_html(item: WorkItem, script: str, csrf: str, can_submit: bool) -> str:
-    q = staff.questionnaire()
-    if not can_submit:
-        return (
-            f"<div class='item'><div class='muted'>{escape(item.service_date)} · "
-            f"{escape(item.unit)} · {escape(item.category)}</div></div>"
-        )
-    outcome_buttons = "".join(
+def _local(stamp: str | None, settings: Settings) -> str:
+    if not stamp:
+        return ""
+    return datetime.fromisoformat(stamp).astimezone(settings.zone).strftime("%m-%d %H:%M")
+
+
+def _item_html(
+    settings: Settings, item: WorkItem, evaluator: str, csrf: str, error: str = "", kept: dict[str, str] | None = None
+) -> str:
+    s = staff.script(settings, item, evaluator)
+    kept = kept or {}
+    note = []
+    if item.appointment:
+        note.append(f"约定回访 {_local(item.appointment, settings)}")
+    if item.tries:
+        note.append(f"已拨打 {item.tries} 次未接通")
+    notes = f"<p class='muted'>{escape('；'.join(note))}</p>" if note else ""
+    error_html = f"<p class='bad' role='alert'>{escape(error)}</p>" if error else ""
+    buttons = "".join(
         f"<button name='outcome' value='{k}' formnovalidate>{escape(v)}</button>"
         for k, v in OUTCOME_LABELS.items()
     )
+    q = s.questions
     return f"""
 <div class='item' id='{escape(item.attempt_id)}'>
  {_dial(item.phone)}
  <div class='muted'>{escape(item.service_date)} · {escape(item.unit)} · {escape(item.category)}</div>
- <p>{escape(script)}</p>
- <form method='post' action='/worklist/item/{escape(item.attempt_id)}'>
+ {notes}{error_html}
+ <ol class='script'>
+  <li>{escape(s.greeting)}</li>
+  <li>{escape(s.identity)}</li>
+ </ol>
+ <form method='post' action='/worklist/item/{escape(item.attempt_id)}#{escape(item.attempt_id)}'>
   <input type='hidden' name='csrf' value='{escape(csrf)}'>
-  <fieldset><legend>{escape(q.item("satisfaction").texts["zh"])}</legend>{_radio("satisfaction", LEVELS)}</fieldset>
-  <fieldset><legend>{escape(q.item("integrity").texts["zh"])}</legend>
-   {_radio("integrity", [("yes", "有"), ("no", "没有")])}</fieldset>
-  <fieldset><legend>{escape(q.item("timeliness").texts["zh"])}</legend>
-   {_radio("timeliness", [(str(v), str(v)) for v in range(5, 0, -1)])}</fieldset>
-  <fieldset><legend>{escape(q.item("reason").texts["zh"])}</legend>
-   <input name='reason' maxlength='500' size='40'></fieldset>
-  <button name='outcome' value='answered'>保存回答</button> {outcome_buttons}
+  <fieldset><legend>{escape(q["satisfaction"])}</legend>{_radio("satisfaction", LEVELS, kept.get("satisfaction", ""))}</fieldset>
+  <fieldset><legend>{escape(q["integrity"])}</legend>
+   {_radio("integrity", [("yes", "有"), ("no", "没有")], kept.get("integrity", ""))}</fieldset>
+  <fieldset><legend>{escape(q["timeliness"])}</legend>
+   {_radio("timeliness", [(str(v), f"{v}分") for v in range(5, 0, -1)], kept.get("timeliness", ""))}</fieldset>
+  <fieldset><legend>{escape(q["reason"])}（不满意时询问）</legend>
+   <input name='reason' maxlength='500' size='30' value='{escape(kept.get("reason", ""))}'></fieldset>
+  <p class='muted'>{escape(s.closing)}</p>
+  <button name='outcome' value='answered'>✔ 保存回答</button> {buttons}
+ </form>
+ <form method='post' action='/worklist/appointment/{escape(item.attempt_id)}' class='appointment'>
+  <input type='hidden' name='csrf' value='{escape(csrf)}'>
+  <label>约定回访时间 <input type='datetime-local' name='when' required></label>
+  <button>约定回访</button>
  </form>
 </div>"""
 
 
 def worklist_router(settings: Settings, auth: Auth) -> APIRouter:
     router = APIRouter()
-    q = staff.questionnaire()
 
-    def script(item: WorkItem) -> str:
-        return q.texts["zh"]["intro"].format(
-            district=settings.district_name, unit=item.unit, category=item.category
+    def _list(
+        request: Request,
+        session: staff.Session,
+        evaluator: str,
+        error_for: str = "",
+        error: str = "",
+        kept: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        now = staff.now()
+        with staff.worklist(settings) as store:
+            items = store.open_items(evaluator, now)
+            later = store.later_items(evaluator, now)
+        mine = session.user.role == "evaluator" and evaluator == session.user.username
+        done = staff.calls_today(settings, evaluator, now)
+        target = settings.calls_per_evaluator
+        head = (
+            f"<p><b>今日已拨打 {done} / 目标 {target}</b>　待访 {len(items)}"
+            f"　稍后再拨/约定 {len(later)}</p>"
+        )
+        if not staff.in_calling_window(settings, now):
+            head += "<p class='bad'>现在不在访评时段内，请在访评时段拨打。</p>"
+        if mine:
+            body = "".join(
+                _item_html(settings, item, evaluator, session.csrf,
+                           error if item.attempt_id == error_for else "",
+                           kept if item.attempt_id == error_for else None)
+                for item in items
+            )
+        else:
+            body = "".join(
+                f"<div class='item muted'>{escape(i.service_date)} · {escape(i.unit)} · {escape(i.category)}</div>"
+                for i in items
+            )
+        if later:
+            body += "<h2>稍后再拨 / 约定回访</h2><ul>" + "".join(
+                f"<li>{escape(_local(i.due_at, settings))} · {escape(i.unit)} · {escape(i.category)}"
+                f"{'（约定）' if i.appointment else f'（第 {i.tries + 1} 次）'}</li>"
+                for i in later
+            ) + "</ul>"
+        return page(
+            f"{evaluator} 的待访清单",
+            head + (body or "<p>现在没有待访的办件。</p>"),
+            session=session,
+            status_code=status_code,
         )
 
     @router.get("/worklist", response_class=HTMLResponse)
@@ -110,18 +180,19 @@ def worklist_router(settings: Settings, auth: Auth) -> APIRouter:
             raise HTTPException(403, "只能查看自己的工作清单 / only your own list")
         return _list(request, session, evaluator)
 
-    def _list(request: Request, session: staff.Session, evaluator: str) -> HTMLResponse:
+    def _own_open_item(session: staff.Session, attempt_id: str) -> WorkItem:
+        me = session.user.username
         with staff.worklist(settings) as store:
-            items = store.open_items(evaluator)
-        mine = session.user.role == "evaluator" and evaluator == session.user.username
-        body = "".join(_item_html(item, script(item), session.csrf, mine) for item in items)
-        return page(
-            f"{evaluator} 的待访清单（{len(items)}）",
-            body or "<p>今天没有待访的办件。</p>",
-            session=session,
-        )
+            item = store.get(attempt_id)
+            if item is None or item.status != "open":
+                raise HTTPException(404, "此项不在待访清单中 / not an open item")
+            if item.evaluator not in (me, staff.POOL):
+                raise HTTPException(403, "只能处理自己的待访项 / not your item")
+            if item.evaluator == staff.POOL:
+                store.claim(attempt_id, me)
+        return item
 
-    @router.post("/worklist/item/{attempt_id}")
+    @router.post("/worklist/item/{attempt_id}", response_model=None)
     def submit(
         request: Request,
         attempt_id: str,
@@ -131,20 +202,13 @@ def worklist_router(settings: Settings, auth: Auth) -> APIRouter:
         integrity: str = Form(""),
         timeliness: str = Form(""),
         reason: str = Form(""),
-    ) -> RedirectResponse:
+    ) -> HTMLResponse | RedirectResponse:
         session = auth.require(request, "evaluator")
         auth.check_csrf(session, csrf)
         me = session.user.username
         if len(outcome) != 1 or outcome[0] not in staff.OUTCOMES:
             raise HTTPException(422, "请选择一个结果 / exactly one outcome")
-        with staff.worklist(settings) as store:
-            item = store.get(attempt_id)
-            if item is None or item.status != "open":
-                raise HTTPException(404, "此项不在待访清单中 / not an open item")
-            if item.evaluator not in (me, staff.POOL):
-                raise HTTPException(403, "只能提交自己的待访项 / not your item")
-            if item.evaluator == staff.POOL:
-                store.claim(attempt_id, me)
+        _own_open_item(session, attempt_id)
         answers = {
             "satisfaction": satisfaction,
             "integrity": integrity,
@@ -154,19 +218,38 @@ def worklist_router(settings: Settings, auth: Auth) -> APIRouter:
         try:
             if outcome[0] == "answered":
                 staff.checked_answers(answers)
-            new = staff.record(settings, attempt_id, outcome[0], answers, staff.now())
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from exc
+            new = staff.record(settings, attempt_id, outcome[0], answers, staff.now(), by=me)
+        except ValueError as exc:  # shown on the form, what was entered kept
+            return _list(request, session, me, attempt_id, str(exc), answers, status_code=422)
         if new:
             staff.audit(
-                settings,
-                me,
-                "evaluator",
-                "worklist.record",
-                attempt_id,
-                {"status": "open"},
-                {"status": "done", "outcome": outcome[0]},
+                settings, me, "evaluator", "worklist.record", attempt_id,
+                {"status": "open"}, {"outcome": outcome[0]},
             )
+        return RedirectResponse("/worklist", status_code=303)
+
+    @router.post("/worklist/appointment/{attempt_id}", response_model=None)
+    def appointment(
+        request: Request, attempt_id: str, csrf: str = Form(""), when: str = Form("")
+    ) -> HTMLResponse | RedirectResponse:
+        session = auth.require(request, "evaluator")
+        auth.check_csrf(session, csrf)
+        me = session.user.username
+        _own_open_item(session, attempt_id)
+        try:
+            moment = datetime.fromisoformat(when).replace(tzinfo=settings.zone)
+        except ValueError:
+            return _list(request, session, me, attempt_id, "请填写约定回访的日期和时间", status_code=422)
+        if moment <= staff.now() or not staff.in_calling_window(settings, moment):
+            return _list(
+                request, session, me, attempt_id,
+                "约定时间须在今后的访评时段内（工作日 " + "、".join(
+                    f"{a:%H:%M}-{b:%H:%M}" for a, b in settings.calling_windows) + "）",
+                status_code=422,
+            )
+        staff.appoint(settings, attempt_id, moment)
+        staff.audit(settings, me, "evaluator", "worklist.appointment", attempt_id, None,
+                    {"when": moment.isoformat(timespec="minutes")})
         return RedirectResponse("/worklist", status_code=303)
 
     return router

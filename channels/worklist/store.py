@@ -14,7 +14,7 @@ the webhook server process, not the flows, serves it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,9 +33,20 @@ CREATE TABLE IF NOT EXISTS worklist (
     created_at TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'open',
     outcome TEXT,
-    recorded_at TEXT
+    recorded_at TEXT,
+    tries INTEGER NOT NULL DEFAULT 0,
+    due_at TEXT,
+    appointment TEXT,
+    done_by TEXT
 );
 CREATE INDEX IF NOT EXISTS worklist_open ON worklist(status, evaluator);
+CREATE TABLE IF NOT EXISTS worklist_calls (
+    attempt_id TEXT NOT NULL,
+    evaluator TEXT NOT NULL,
+    at TEXT NOT NULL,
+    outcome TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS worklist_calls_by ON worklist_calls(evaluator, at);
 CREATE TABLE IF NOT EXISTS twilio_opt_outs (
     phone TEXT PRIMARY KEY,
     opted_out_at TEXT NOT NULL,
@@ -54,6 +65,19 @@ OUTCOMES = {
 }
 
 
+_ADDED_COLUMNS = {  # columns added after the first version (older landing files gain them)
+    "tries": "INTEGER NOT NULL DEFAULT 0",
+    "due_at": "TEXT",
+    "appointment": "TEXT",
+    "done_by": "TEXT",
+}
+_ITEM = (
+    "attempt_id, case_id, phone, unit, category, service_date, evaluator, status, tries, "
+    "due_at, appointment"
+)
+RETRY_OUTCOMES = frozenset({"no_answer", "busy"})  # tried again later, up to the tries allowed
+
+
 @dataclass(frozen=True)
 class WorkItem:
     attempt_id: str
@@ -64,6 +88,9 @@ class WorkItem:
     service_date: str
     evaluator: str
     status: str
+    tries: int = 0  # calls already made without reaching the person
+    due_at: str | None = None  # not before (UTC ISO): the next try or an appointment
+    appointment: str | None = None  # 约定回访: the time the person asked to be called (UTC ISO)
 
 
 class Worklist(WalStore):
@@ -71,6 +98,10 @@ class Worklist(WalStore):
 
     def __init__(self, path: Path, evaluators: tuple[str, ...] = ()) -> None:
         super().__init__(path, _SCHEMA)
+        present = {row[1] for row in self._con.execute("PRAGMA table_info(worklist)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in present:
+                self._con.execute(f"ALTER TABLE worklist ADD COLUMN {column} {kind}")
         # the evaluators' accounts; with none yet, cases wait in the shared pool
         self.evaluators = tuple(evaluators) or (POOL,)
 
@@ -102,28 +133,69 @@ class Worklist(WalStore):
 
     def get(self, attempt_id: str) -> WorkItem | None:
         row = self._con.execute(
-            "SELECT attempt_id, case_id, phone, unit, category, service_date, evaluator, status "
-            "FROM worklist WHERE attempt_id = ?",
-            (attempt_id,),
+            f"SELECT {_ITEM} FROM worklist WHERE attempt_id = ?", (attempt_id,)
         ).fetchone()
         return WorkItem(*row) if row else None
 
-    def open_items(self, evaluator: str | None = None) -> list[WorkItem]:
+    def open_items(self, evaluator: str | None = None, now: datetime | None = None) -> list[WorkItem]:
         """Open items (of one evaluator: theirs and the shared pool's), never of a number that
-        opted out meanwhile."""
+        opted out meanwhile; with ``now``, only those due by then — appointments first."""
         query = (
-            "SELECT attempt_id, case_id, phone, unit, category, service_date, evaluator, status "
-            "FROM worklist w WHERE status = 'open' "
+            f"SELECT {_ITEM} FROM worklist w WHERE status = 'open' "
             "AND NOT EXISTS (SELECT 1 FROM twilio_opt_outs o WHERE o.phone = w.phone)"
         )
-        params: tuple[str, ...] = ()
+        params: list[str] = []
         if evaluator:
             query += " AND evaluator IN (?, ?)"
-            params = (evaluator, POOL)
+            params += [evaluator, POOL]
+        if now is not None:
+            query += " AND (due_at IS NULL OR due_at <= ?)"
+            params.append(now.astimezone(UTC).isoformat())
+        order = " ORDER BY appointment IS NULL, appointment, tries, created_at, attempt_id"
+        return [WorkItem(*r) for r in self._con.execute(query + order, params)]
+
+    def later_items(self, evaluator: str, now: datetime) -> list[WorkItem]:
+        """Open items waiting for a later try or an appointment (not due yet)."""
         return [
             WorkItem(*r)
-            for r in self._con.execute(query + " ORDER BY created_at, attempt_id", params)
+            for r in self._con.execute(
+                f"SELECT {_ITEM} FROM worklist WHERE status = 'open' AND evaluator IN (?, ?) "
+                "AND due_at > ? ORDER BY due_at",
+                (evaluator, POOL, now.astimezone(UTC).isoformat()),
+            )
         ]
+
+    def try_again(self, attempt_id: str, at: datetime, next_at: datetime) -> bool:
+        """A call that did not reach the person: count the try, due again at ``next_at``."""
+        cur = self._con.execute(
+            "UPDATE worklist SET tries = tries + 1, due_at = ?, appointment = NULL "
+            "WHERE attempt_id = ? AND status = 'open'",
+            (next_at.astimezone(UTC).isoformat(), attempt_id),
+        )
+        return cur.rowcount == 1
+
+    def appoint(self, attempt_id: str, when: datetime) -> bool:
+        """约定回访: the person asked to be called at ``when``."""
+        stamp = when.astimezone(UTC).isoformat()
+        cur = self._con.execute(
+            "UPDATE worklist SET due_at = ?, appointment = ? WHERE attempt_id = ? AND status = 'open'",
+            (stamp, stamp, attempt_id),
+        )
+        return cur.rowcount == 1
+
+    def log_call(self, attempt_id: str, evaluator: str, outcome: str, at: datetime) -> None:
+        self._con.execute(
+            "INSERT INTO worklist_calls VALUES (?, ?, ?, ?)",
+            (attempt_id, evaluator, at.astimezone(UTC).isoformat(), outcome),
+        )
+
+    def calls_made(self, evaluator: str, start: datetime, end: datetime) -> int:
+        """Calls an evaluator made (every outcome, tries included) in [start, end)."""
+        row = self._con.execute(
+            "SELECT count(*) FROM worklist_calls WHERE evaluator = ? AND at >= ? AND at < ?",
+            (evaluator, start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()),
+        ).fetchone()
+        return int(row[0])
 
     def withdraw(self, phones: list[str], at: datetime) -> int:
         """Take the open items of these numbers off the list (do-not-contact, opt-out)."""
@@ -145,12 +217,12 @@ class Worklist(WalStore):
             (evaluator, attempt_id, POOL),
         )
 
-    def close_item(self, attempt_id: str, outcome: str, at: datetime) -> bool:
+    def close_item(self, attempt_id: str, outcome: str, at: datetime, by: str | None = None) -> bool:
         """Mark an item done; False when it was already done (a repeated submit)."""
         cur = self._con.execute(
-            "UPDATE worklist SET status = 'done', outcome = ?, recorded_at = ? "
+            "UPDATE worklist SET status = 'done', outcome = ?, recorded_at = ?, done_by = ? "
             "WHERE attempt_id = ? AND status = 'open'",
-            (outcome, at.astimezone(UTC).isoformat(), attempt_id),
+            (outcome, at.astimezone(UTC).isoformat(), by, attempt_id),
         )
         return cur.rowcount == 1
 
@@ -247,16 +319,27 @@ def record(
     outcome: str,
     answers: dict[str, str],
     at: datetime,
+    *,
+    by: str | None = None,
+    retry_at: datetime | None = None,
 ) -> int:
     """Record an evaluator's result once; returns how many new events it made.
 
     Only an open item is recorded: the item is closed first, so a second submit
-    (the same or another outcome) records nothing and returns 0.
+    (the same or another outcome) records nothing and returns 0. A call that did
+    not reach the person (no answer, busy) with ``retry_at`` keeps the item open
+    for another try then (its event is recorded per try).
     """
     item = worklist.get(attempt_id)
     if item is None:
         raise KeyError(attempt_id)
     events = outcome_events(item, outcome, answers, at)  # checks the values before anything
-    if not worklist.close_item(attempt_id, outcome, at):
+    if outcome in RETRY_OUTCOMES and retry_at is not None:
+        if not worklist.try_again(attempt_id, at, retry_at):
+            return 0
+        events = [replace(e, event_key=f"{e.event_key}:try{item.tries + 1}") for e in events]
+    elif not worklist.close_item(attempt_id, outcome, at, by):
         return 0
+    if by:
+        worklist.log_call(attempt_id, by, outcome, at)
     return landing.record(events)
