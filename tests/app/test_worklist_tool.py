@@ -31,7 +31,7 @@ def _items(client: TestClient) -> list[str]:
 
 
 def test_the_page_is_a_call_script_with_the_names_filled_in(wang: tuple[Settings, TestClient, str]) -> None:
-    settings, client, _ = wang
+    _, client, _ = wang
     page = client.get("/worklist").text
     assert "工号wang" in page and "尾号" in page and "10月12日" in page and "示范区人社局" in page
     assert "社保参保" in page and "您对示范区人社局办理“社保参保”这项业务的服务满意吗" in page
@@ -46,7 +46,7 @@ def test_no_answer_is_tried_again_in_a_later_window_until_the_last_try(
 ) -> None:
     settings, client, csrf = wang
     first = _items(client)[0]
-    for attempt in range(1, settings.manual_tries + 1):
+    for _ in range(1, settings.manual_tries + 1):
         assert first in _items(client)
         client.post(f"/worklist/item/{first}", data={"outcome": "no_answer", "csrf": csrf})
         assert first not in _items(client)  # not due again now
@@ -63,7 +63,7 @@ def test_no_answer_is_tried_again_in_a_later_window_until_the_last_try(
 
 
 def test_an_appointment_hides_the_case_until_its_time(wang: tuple[Settings, TestClient, str]) -> None:
-    settings, client, csrf = wang
+    _, client, csrf = wang
     attempt = _items(client)[0]
     night = client.post(f"/worklist/appointment/{attempt}", data={"when": "2026-10-13T23:00", "csrf": csrf})
     assert night.status_code == 422 and "访评时段" in night.text  # shown on the form
