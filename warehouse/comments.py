@@ -901,11 +901,17 @@ def _section(name: str, relation: Relation, level: str) -> str:
     return "\n".join(lines)
 
 
+def _index(relations: dict[str, Relation], kind: str) -> str:
+    lines = [f"| {kind} | 名称 | 一行 = |", "|---|---|---|"]
+    lines += [f"| `{name}` | {rel.title} | {_cell(rel.row)} |" for name, rel in relations.items()]
+    return "\n".join(lines)
+
+
 def dictionary_markdown() -> str:
     """The views' and tables' sections of ``docs/数据字典.md``, between the two marks."""
-    parts = [BEGIN_MARK, "", "## 视图 Views", ""]
+    parts = [BEGIN_MARK, "", "## 视图 Views", "", _index(VIEWS, "视图"), ""]
     parts += [_section(name, rel, "###") + "\n" for name, rel in VIEWS.items()]
-    parts += ["## 表 Tables", ""]
+    parts += ["## 表 Tables", "", _index(TABLES, "表"), ""]
     parts += [_section(name, rel, "###") + "\n" for name, rel in TABLES.items()]
     parts.append(END_MARK)
     return "\n".join(parts)
