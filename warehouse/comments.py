@@ -857,7 +857,9 @@ def apply_comments(con: duckdb.DuckDBPyConnection, schema: str | None = None) ->
     """Comment every staff view, table and column of the database ``schema`` (default: current).
 
     Call after creating the views (publish: ``apply_comments(con, "_pub")``);
-    returns the number of statements run.
+    returns the number of statements run. Inside an open transaction the ~300
+    statements take about 0.2 s, each on its own about 1 s (measured on a demo
+    month's copy); a transaction is the caller's to open.
     """
     catalog = schema or str(con.sql("SELECT current_database()").fetchall()[0][0])
     tables = con.sql(

@@ -122,3 +122,24 @@ def test_splice_replaces_only_the_generated_block() -> None:
     assert "| `satisfaction` | INTEGER | 满意度等级 |" in spliced
     with pytest.raises(ValueError):
         comments.splice("# 没有生成区\n")
+
+
+def test_apply_comments_runs_inside_the_callers_transaction(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute("BEGIN TRANSACTION")
+        ran = comments.apply_comments(con)
+        con.execute("ROLLBACK")  # the caller's transaction decides
+        assert con.sql(
+            "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND comment IS NOT NULL"
+        ).fetchall() == [(0,)]
+        con.execute("BEGIN TRANSACTION")
+        assert comments.apply_comments(con) == ran
+        con.execute("COMMIT")
+        assert con.sql(
+            "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND comment IS NULL"
+        ).fetchall() == [(0,)]
+    described = len(comments.comment_statements()) + sum(
+        1 + len(t.columns) for t in comments.TABLES.values()
+    )
+    # phone_masked and phone_key of cases, opt_outs, do_not_contact exist in the copy only
+    assert ran == described - 6
