@@ -183,7 +183,7 @@ VIEWS: Final[dict[str, Relation]] = {
                 "INTEGER", "截止时对满意度题给出 1–5 级回答的人数", "≥ 0，单位：人"
             ),
             "response_rate": _c(
-                "DOUBLE", "回答率（AAPOR RR1）：完成访问数 / 全部样本办件", _RATE
+                "DOUBLE", "回答率（AAPOR RR1）：完成访问数 / 样本办件数（不含确认不符合条件的）", _RATE
             ),
             "satisfaction_rate": _c(
                 "DOUBLE", "满意率估计：按最终权数加权的「满意」比例", _RATE + "；无回答时为空"
@@ -191,7 +191,7 @@ VIEWS: Final[dict[str, Relation]] = {
             "se": _c(
                 "DOUBLE",
                 "满意率的标准误（分层抽样设计，泰勒线性化，含有限总体校正）",
-                _RATE,
+                "≥ 0，与满意率同一尺度",
             ),
             "ci_low": _c(
                 "DOUBLE", "满意率 95% 置信区间下限（Korn–Graubard 区间）", _RATE + "；可为空"
