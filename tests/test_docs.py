@@ -157,9 +157,9 @@ def test_the_command_tree_is_read_from_the_help_pages() -> None:
         ("demo [--month YYYY-MM] [--lang zh\\|en] [--channel simulated\\|twilio-emulator]", None),
         ("serve --host 127.0.0.1 --no-worker", None),
         ("prefect status", None),
-        ("users add", "`minyi users` is not a command"),
+        ("reports make", "`minyi reports` is not a command"),
         ("prefect restart", "`minyi prefect restart` is not a command"),
-        ("cases load --columns map.csv f.csv", "`minyi cases load` has no option --columns"),
+        ("cases load --colums map.csv f.csv", "`minyi cases load` has no option --colums"),
         ("units", "`minyi units` is not a command"),
     ],
 )
