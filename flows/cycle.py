@@ -24,7 +24,7 @@ from flows import contact, intake, notify, wiring
 from flows import month as month_stage
 from flows.publish import publish
 from minyi import months
-from minyi.errors import UsageRefused, is_transient
+from minyi.errors import Transient, UsageRefused, is_transient
 from minyi.settings import Settings, load_settings
 from warehouse.fieldwork import IngestReport
 
@@ -119,6 +119,15 @@ def day_flow(home: str, day: date | None = None) -> DayResult:
 # --- minyi-dispatch -------------------------------------------------------------
 
 
+class ProviderDown(Transient):
+    def __init__(self, waiting: int) -> None:
+        self.waiting = waiting
+        super().__init__(
+            f"the provider took none of {waiting} sends (all failed for a passing reason); they "
+            f"are retried at the next run / 短信语音服务暂不可用，{waiting} 条待下次重试"
+        )
+
+
 @dataclass(frozen=True)
 class DispatchRun:
     dispatch: contact.DispatchReport
@@ -148,6 +157,8 @@ def dispatch_flow(home: str, at: datetime | None = None, hold_clock: bool = Fals
             if hold_clock:
                 clock.hold(None)
         publish_task(con, settings)
+    if report.retry and not report.sent:
+        raise ProviderDown(report.retry)
     get_run_logger().info(
         "due %s, sent %s, failed %s, retry %s; %s new answers",
         report.started,
