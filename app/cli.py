@@ -17,11 +17,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from minyi.settings import Settings, load_settings
+if TYPE_CHECKING:  # imported when needed: `minyi sql` starts without pydantic or Prefect
+    from minyi.settings import Settings
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Context:
     debug: bool
 
     def settings(self, **overrides: Any) -> Settings:
+        from minyi.settings import load_settings
+
         return load_settings(self.home, **overrides)
 
     def prefect(self, settings: Settings) -> None:
@@ -131,7 +134,7 @@ def demo(
     month = _month(month) if month else months.last_month(date.today())
     home = home_opt or obj.home or Path(os.environ.get("MINYI_HOME") or "minyi-home")
     prepare_home(home, seed)
-    settings = load_settings(home)
+    settings = obj.settings() if obj.home == home else Context(home, obj.debug).settings()
     obj.prefect(settings)
     run_demo(settings, month, seed, lang, echo=click.echo, cases_per_day=cases_per_day, channel=channel)
 
