@@ -101,10 +101,11 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 )
 @click.option(
     "--channel",
-    type=click.Choice(["simulated", "twilio-emulator"]),
+    type=click.Choice(["simulated", "twilio-emulator", "aliyun-emulator"]),
     default="simulated",
     show_default=True,
-    help="simulated people, or the real twilio client against the local Twilio emulator.",
+    help="simulated people; or the real twilio client against the local Twilio emulator; or "
+    "Alibaba Cloud's official SDKs against the local Alibaba Cloud emulator.",
 )
 @click.pass_obj
 def demo(
@@ -124,6 +125,7 @@ def demo(
 
     Example: minyi demo --month 2026-10 --seed 7 --home /tmp/demo
              minyi demo --channel twilio-emulator --cases-per-day 300
+             minyi demo --channel aliyun-emulator --cases-per-day 300
     """
     from app.demo import prepare_home, run_demo
     from minyi import months
