@@ -45,7 +45,8 @@ def test_flow_runs_carry_the_home_not_the_settings(
 
     runs = asyncio.run(parameters())
     assert runs and all(set(p) <= {"home", "day", "at", "hold_clock", "month", "cutoff", "lang",
-                                    "scheduled", "file", "files", "encoding", "numbers_file", "reason",
+                                    "scheduled", "file", "files", "encoding", "columns", "sheet",
+                                    "numbers_file", "reason",
                                     "rounds", "close_rounds"}
                         for p in runs)
     stored = b""
