@@ -480,7 +480,8 @@ def sql(obj: Context, query: str, timeout: float) -> None:
 def serve(obj: Context, host: str, port: int, staff_host: str, staff_port: int, worker: bool) -> None:
     """Run the public webhook listener, the staff web and the scheduled deployments.
 
-    Public (provider webhooks only): POST /twilio/sms, /twilio/status, /twilio/voice.
+    Public (provider webhooks only): POST /twilio/sms, /twilio/status, /twilio/voice;
+    /aliyun/sms/report/<token>, /aliyun/sms/up/<token>, /aliyun/voice/report/<token>.
     Staff web: /status, /worklist. Deployments minyi-day, minyi-dispatch, minyi-month
     run on schedule in MINYI_TIMEZONE against PREFECT_API_URL or the home's Prefect server.
 

@@ -15,6 +15,8 @@ SECRETS = {
     "MINYI_HASH_KEY": "hash-5ecret-abcdefghijklmnop",
     "MINYI_SMTP_PASSWORD": "smtp-5ecret-pass",
     "MINYI_NOTIFY_WEBHOOK_SECRET": "SECrobot-5ecret",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "ali-5ecret-0123456789abcdef",
+    "MINYI_ALIYUN_CALLBACK_TOKEN": "ali-callback-5ecret-0123456789",
 }
 
 
