@@ -104,10 +104,11 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 )
 @click.option(
     "--channel",
-    type=click.Choice(["simulated", "twilio-emulator"]),
+    type=click.Choice(["simulated", "twilio-emulator", "aliyun-emulator"]),
     default="simulated",
     show_default=True,
-    help="simulated people, or the real twilio client against the local Twilio emulator.",
+    help="simulated people; or the real twilio client against the local Twilio emulator; or "
+    "Alibaba Cloud's official SDKs against the local Alibaba Cloud emulator.",
 )
 @click.pass_obj
 def demo(
@@ -127,6 +128,7 @@ def demo(
 
     Example: minyi demo --month 2026-10 --seed 7 --home /tmp/demo
              minyi demo --channel twilio-emulator --cases-per-day 300
+             minyi demo --channel aliyun-emulator --cases-per-day 300
     """
     from app.demo import prepare_home, run_demo
     from minyi import months
@@ -253,22 +255,48 @@ def units() -> None:
     """The units registry."""
 
 
+_ENCODING_HELP = "CSV encoding: utf-8 (with or without BOM), gb18030, or auto (UTF-8, else GB18030)."
+_COLUMNS_HELP = (
+    "Column mapping file: a CSV with the header source,target (a header of the export, "
+    "a minyi column or its Chinese name)."
+)
+_SHEET_HELP = "Sheet of an .xlsx workbook (default: the first)."
+
+
 @units.command("load")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--encoding", default="utf-8", show_default=True, help=_ENCODING_HELP)
+@click.option("--columns", type=click.Path(path_type=Path), default=None, help=_COLUMNS_HELP)
+@click.option("--sheet", default=None, help=_SHEET_HELP)
 @click.pass_obj
-def units_load(obj: Context, file: Path, encoding: str) -> None:
-    """Import the units registry (CSV or Parquet).
+def units_load(
+    obj: Context, file: Path, encoding: str, columns: Path | None, sheet: str | None
+) -> None:
+    """Import the units registry (CSV, .xlsx or Parquet; Chinese headers and unit kinds).
 
-    Example: minyi units load units.csv
+    Exits 1 when nothing of the file was loaded.
+
+    Example: minyi units load 单位名册.xlsx --sheet 单位 --columns columns.csv
     """
     settings = obj.settings()
     _must_exist(file)
+    if columns is not None:
+        _must_exist(columns)
     obj.prefect(settings)
     from flows.commands import units_load_flow
 
-    _print_load(_run_flow(settings, units_load_flow, str(settings.home), str(file.resolve()), encoding))
-    _audit_cli(settings, "units.load", file.name)
+    report = _run_flow(
+        settings,
+        units_load_flow,
+        str(settings.home),
+        str(file.resolve()),
+        encoding,
+        str(columns.resolve()) if columns else None,
+        sheet,
+    )
+    _audit_cli(settings, "units.load", file.name, {"loaded": report.loaded})
+    _print_load(report, cases=False)
+    _refuse_empty_loads([report])
 
 
 @cli.group()
@@ -278,27 +306,48 @@ def cases() -> None:
 
 @cases.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--encoding", default="utf-8", show_default=True, help=_ENCODING_HELP)
+@click.option("--columns", type=click.Path(path_type=Path), default=None, help=_COLUMNS_HELP)
+@click.option("--sheet", default=None, help=_SHEET_HELP)
 @click.pass_obj
-def cases_load(obj: Context, files: tuple[Path, ...], encoding: str) -> None:
-    """Import completed cases (CSV or Parquet); prints read/loaded/duplicate/quarantined.
+def cases_load(
+    obj: Context,
+    files: tuple[Path, ...],
+    encoding: str,
+    columns: Path | None,
+    sheet: str | None,
+) -> None:
+    """Import completed cases (CSV, .xlsx or Parquet); prints read/loaded/duplicate/quarantined
+    and the phone quality of each file.
 
-    Example: minyi cases load cases-2026-10-01.csv cases-2026-10-02.parquet
+    Every file is loaded; then the command exits 1 naming the files of which nothing was
+    loaded (every row quarantined, or no rows).
+
+    Example: minyi cases load 办件明细-1116.csv --encoding gb18030 --columns columns.csv
     """
     settings = obj.settings()
     for file in files:
         _must_exist(file)
+    if columns is not None:
+        _must_exist(columns)
     obj.prefect(settings)
     from flows.commands import cases_load_flow
 
     imported = _run_flow(
-        settings, cases_load_flow, str(settings.home), [str(f.resolve()) for f in files], encoding
+        settings,
+        cases_load_flow,
+        str(settings.home),
+        [str(f.resolve()) for f in files],
+        encoding,
+        str(columns.resolve()) if columns else None,
+        sheet,
     )
     _audit_cli(settings, "cases.load", ", ".join(f.name for f in files),
                {"loaded": sum(r.loaded for r in imported.loads)})
     for report in imported.loads:
         _print_load(report)
     _print_late(imported.late)
+    _refuse_empty_loads(imported.loads)
 
 
 def _must_exist(path: Path) -> None:
@@ -308,13 +357,32 @@ def _must_exist(path: Path) -> None:
         raise Terminal(f"{path}: no such file; nothing was loaded / 文件不存在，未导入任何数据")
 
 
-def _print_load(report: Any) -> None:
+def _print_load(report: Any, cases: bool = True) -> None:
     click.echo(
         f"{Path(report.path).name}: read {report.read:,}  loaded {report.loaded:,}  "
         f"duplicate {report.duplicate:,}  quarantined {report.quarantined:,}"
     )
     for reason, count in report.reasons.items():
         click.echo(f"    quarantined {count:,}: {reason}")
+    if cases:
+        click.echo(f"    {report.phone_line()}")
+    if report.corrections_applied or report.corrections_recorded:
+        click.echo(
+            f"    更正 corrections: 已替换 applied {report.corrections_applied:,} · "
+            f"已记录未生效（当日已抽样）recorded, day already drawn {report.corrections_recorded:,}"
+        )
+
+
+def _refuse_empty_loads(reports: list[Any]) -> None:
+    """Exit 1 (after every file was loaded) naming the files of which nothing was loaded."""
+    from minyi.errors import Terminal
+
+    empty = [Path(r.path).name for r in reports if r.nothing_loaded]
+    if empty:
+        raise Terminal(
+            f"未导入任何数据：{'、'.join(empty)}（全部隔离或没有数据行）/ nothing was loaded "
+            f"from {', '.join(empty)} (every row quarantined, or no rows)"
+        )
 
 
 def _print_late(late: dict[date, int]) -> None:
@@ -424,7 +492,8 @@ def sql(obj: Context, query: str, timeout: float) -> None:
 def serve(obj: Context, host: str, port: int, staff_host: str, staff_port: int, worker: bool) -> None:
     """Run the public webhook listener, the staff web and the scheduled deployments.
 
-    Public (provider webhooks only): POST /twilio/sms, /twilio/status, /twilio/voice.
+    Public (provider webhooks only): POST /twilio/sms, /twilio/status, /twilio/voice;
+    /aliyun/sms/report/<token>, /aliyun/sms/up/<token>, /aliyun/voice/report/<token>.
     Staff web: /status, /worklist. Deployments minyi-day, minyi-dispatch, minyi-month
     run on schedule in MINYI_TIMEZONE against PREFECT_API_URL or the home's Prefect server.
 

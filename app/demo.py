@@ -16,14 +16,18 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from demo.district import demo_clock, write_demo_inputs
 from minyi.settings import ENV_FILE, Settings
 
+if TYPE_CHECKING:
+    from demo.twilio_emulator.people import Drawn
+
 FIELDWORK_CLOSE_DAYS = 7  # days after the month's last sample day before the month closes
-CHANNELS = ("simulated", "twilio-emulator")
+CHANNELS = ("simulated", "twilio-emulator", "aliyun-emulator")
 
 
 def prepare_home(home: Path, seed: int, extra: dict[str, object] | None = None) -> None:
@@ -49,7 +53,9 @@ def run_demo(
 
     ``channel="twilio-emulator"`` sends SMS and voice through the real ``twilio``
     client to the local Twilio emulator, whose people answer through the real
-    webhook receiver (see :func:`emulated_twilio`).
+    webhook receiver (see :func:`emulated_twilio`); ``channel="aliyun-emulator"``
+    sends them through Alibaba Cloud's official SDKs to the local Alibaba Cloud
+    emulator, whose pushes reach the real callback receiver (:func:`emulated_aliyun`).
     """
     from flows.cycle import demo_flow
 
@@ -69,12 +75,17 @@ def run_demo(
     ]
     cutoff = close_rounds[-1]
     with ExitStack() as stack:
-        hold = channel == "twilio-emulator"
+        hold = channel != "simulated"
         if hold:
             truth = pl.read_parquet(home / "demo" / "units_truth.parquet")
             by_unit = dict(zip(truth["unit_id"].to_list(), truth["true_p"].to_list(), strict=True))
-            endpoints = stack.enter_context(emulated_twilio(settings, files, by_unit, seed))
-            echo(f"channel: twilio client → emulator {endpoints[0]}; webhooks → receiver {endpoints[1]}")
+            if channel == "twilio-emulator":
+                endpoints = stack.enter_context(emulated_twilio(settings, files, by_unit, seed))
+                client = "twilio client"
+            else:
+                endpoints = stack.enter_context(emulated_aliyun(settings, files, by_unit, seed))
+                client = "Alibaba Cloud SDK (dysmsapi, dyvmsapi)"
+            echo(f"channel: {client} → emulator {endpoints[0]}; callbacks → receiver {endpoints[1]}")
         outcome = demo_flow(str(home), month, rounds, cutoff, close_rounds, hold, lang)
     r = outcome.report
     assert r is not None
@@ -122,20 +133,15 @@ def _satisfaction_by_number(files: dict[date, Path], truth: dict[str, float]) ->
     }
 
 
-@contextmanager
-def emulated_twilio(
-    settings: Settings, files: dict[date, Path], unit_truth: dict[str, float], seed: int
-) -> Iterator[tuple[str, str]]:
-    """Start the Twilio emulator and the public listener on loopback, and point this process's
-    settings at them (environment); yields (emulator URL, public URL)."""
+def _people(
+    files: dict[date, Path], unit_truth: dict[str, float], seed: int
+) -> Callable[[str], Drawn]:
+    """The person at each number (E.164): satisfied as often as the demo's truth for the unit
+    that served them; everything else drawn from the seed and the number."""
     import hashlib
     import random
 
-    from app.server import build_public_app
-    from demo.twilio_emulator.loopback import bind_loopback, run_in_thread, url_of
     from demo.twilio_emulator.people import Drawn
-    from demo.twilio_emulator.server import Emulator
-    from minyi.settings import load_settings
 
     satisfied = _satisfaction_by_number(files, unit_truth)
 
@@ -143,6 +149,21 @@ def emulated_twilio(
         digest = hashlib.sha256(f"{seed}:{number}".encode()).digest()
         return Drawn(random.Random(digest), satisfied=satisfied.get(number, 0.85))
 
+    return person
+
+
+@contextmanager
+def emulated_twilio(
+    settings: Settings, files: dict[date, Path], unit_truth: dict[str, float], seed: int
+) -> Iterator[tuple[str, str]]:
+    """Start the Twilio emulator and the public listener on loopback, and point this process's
+    settings at them (environment); yields (emulator URL, public URL)."""
+    from app.server import build_public_app
+    from demo.twilio_emulator.loopback import bind_loopback, run_in_thread, url_of
+    from demo.twilio_emulator.server import Emulator
+    from minyi.settings import load_settings
+
+    person = _people(files, unit_truth, seed)
     receiver_socket = bind_loopback()
     public_url = url_of(receiver_socket)
     emulator = Emulator(
@@ -164,6 +185,40 @@ def emulated_twilio(
             "MINYI_MESSAGES_PER_SECOND": "2000",
         }))
         over = load_settings(settings.home)
+        stack.enter_context(run_in_thread(build_public_app(over), receiver_socket))  # type: ignore[arg-type]
+        yield api_url, public_url
+        emulator.wait_idle(30)
+
+
+@contextmanager
+def emulated_aliyun(
+    settings: Settings, files: dict[date, Path], unit_truth: dict[str, float], seed: int
+) -> Iterator[tuple[str, str]]:
+    """Start the Alibaba Cloud emulator and the public listener on loopback, and point this
+    process's settings at them (environment): the official SDK sends to the emulator, whose
+    pushes reach the callback receiver under ``/aliyun/…``; yields (emulator URL, public URL)."""
+    from app.server import build_public_app
+    from demo.aliyun_emulator import demo_account, emulator_for
+    from demo.twilio_emulator.loopback import bind_loopback, run_in_thread, url_of
+    from flows.wiring import aliyun_config
+    from minyi.settings import load_settings
+
+    receiver_socket, emulator_socket = bind_loopback(), bind_loopback()
+    public_url, api_url = url_of(receiver_socket), url_of(emulator_socket)
+    with ExitStack() as stack:
+        stack.enter_context(_environment({
+            **demo_account(f"{settings.district_name}民意访评中心"),
+            "MINYI_PROVIDER": "aliyun",
+            "MINYI_ALIYUN_SMS_ENDPOINT": api_url,
+            "MINYI_ALIYUN_VOICE_ENDPOINT": api_url,
+            "MINYI_PUBLIC_URL": public_url,
+            "MINYI_MESSAGES_PER_SECOND": "2000",
+        }))
+        over = load_settings(settings.home)
+        emulator = emulator_for(
+            aliyun_config(over), public_url, people_factory=_people(files, unit_truth, seed)
+        )
+        stack.enter_context(run_in_thread(emulator.app, emulator_socket))
         stack.enter_context(run_in_thread(build_public_app(over), receiver_socket))  # type: ignore[arg-type]
         yield api_url, public_url
         emulator.wait_idle(30)

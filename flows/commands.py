@@ -20,24 +20,50 @@ from flows.cycle import local_today
 from flows.publish import publish
 from minyi.settings import load_settings
 from warehouse.contacts import add_do_not_contact
+from warehouse.headers import read_column_map
 from warehouse.loaders import LoadReport, load_units
 
 
+def _column_map(columns: str | None) -> dict[str, str] | None:
+    """The ``source,target`` mapping file named by ``--columns`` (read before the warehouse opens)."""
+    return read_column_map(Path(columns)) if columns else None
+
+
 @flow(name="minyi-cases-load")
-def cases_load_flow(home: str, files: list[str], encoding: str = "utf-8") -> intake.Imported:
-    """Load case files named by staff (the cycle imports ``<home>/inbox/cases/`` itself)."""
+def cases_load_flow(
+    home: str,
+    files: list[str],
+    encoding: str = "utf-8",
+    columns: str | None = None,
+    sheet: str | None = None,
+) -> intake.Imported:
+    """Load case files named by staff (the cycle imports ``<home>/inbox/cases/`` itself).
+
+    ``columns`` is the path of a column mapping file, ``sheet`` a workbook's sheet.
+    """
     settings = load_settings(home)
+    mapping = _column_map(columns)
     with wiring.open_warehouse(settings) as con:
-        imported = intake.import_files(con, settings, [Path(f) for f in files], encoding)
+        imported = intake.import_files(
+            con, settings, [Path(f) for f in files], encoding, mapping, sheet
+        )
         publish(con, settings)
     return imported
 
 
 @flow(name="minyi-units-load")
-def units_load_flow(home: str, file: str, encoding: str = "utf-8") -> LoadReport:
+def units_load_flow(
+    home: str,
+    file: str,
+    encoding: str = "utf-8",
+    columns: str | None = None,
+    sheet: str | None = None,
+) -> LoadReport:
+    """Load or update the units registry; ``columns`` and ``sheet`` as for cases."""
     settings = load_settings(home)
+    mapping = _column_map(columns)
     with wiring.open_warehouse(settings) as con:
-        report = load_units(con, Path(file), encoding)
+        report = load_units(con, Path(file), encoding, columns=mapping, sheet=sheet)
         publish(con, settings)
     return report
 

@@ -7,6 +7,7 @@ it once per run) and returns a small report the CLI and the flows print.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -21,9 +22,12 @@ from sampling.errors import MinimumExceedsTotalError
 from sampling.selection import draw as draw_sample
 from warehouse import design, draws, fieldwork
 from warehouse.errors import InputFileError
+from warehouse.headers import read_column_map
 from warehouse.loaders import LoadReport, load_cases
+from warehouse.reading import AUTO
 
 CASE_FILES = ("*.csv", "*.txt", "*.parquet", "*.xlsx")
+COLUMNS_FILE = "columns.csv"  # <home>/inbox/columns.csv: the inbox's column mapping
 
 
 # --- import -----------------------------------------------------------------
@@ -43,9 +47,18 @@ def import_files(
     settings: Settings,
     paths: list[Path],
     encoding: str = "utf-8",
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
 ) -> Imported:
-    """Load case files; cases of days already drawn are counted ineligible ``late``."""
-    loads = [load_cases(con, path, settings.zone, encoding) for path in paths]
+    """Load case files; cases of days already drawn are counted ineligible ``late``.
+
+    ``columns`` maps the files' headers (``warehouse.headers.read_column_map``);
+    ``sheet`` names the workbook sheet (default: the first).
+    """
+    loads = [
+        load_cases(con, path, settings.zone, encoding, columns=columns, sheet=sheet)
+        for path in paths
+    ]
     late = draws.mark_late(con) if any(r.loaded for r in loads) else {}
     return Imported(loads, late)
 
@@ -59,16 +72,29 @@ def waiting_files(settings: Settings) -> list[Path]:
     return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
 
 
+def inbox_columns(settings: Settings) -> dict[str, str] | None:
+    """The inbox's column mapping, ``<home>/inbox/columns.csv`` (``source,target``), if any.
+
+    A malformed mapping raises ``InputFileError``: no file is loaded or rejected with it.
+    """
+    path = settings.inbox.parent / COLUMNS_FILE
+    return read_column_map(path) if path.is_file() else None
+
+
 def import_inbox(con: duckdb.DuckDBPyConnection, settings: Settings) -> Imported:
     """Import what waits in the inbox; loaded files move to ``loaded/``, unreadable ones to
     ``rejected/`` with a ``.reason.txt``. A file already loaded (same content) is not loaded again.
+
+    Exports are taken as they come: CSV in UTF-8 or GB18030 without being told (``AUTO``),
+    headers mapped by ``<home>/inbox/columns.csv`` when it exists (``inbox_columns``).
     """
     loads: list[LoadReport] = []
     late: dict[date, int] = {}
     rejected: dict[str, str] = {}
+    columns = inbox_columns(settings)
     for path in waiting_files(settings):
         try:
-            done = import_files(con, settings, [path])
+            done = import_files(con, settings, [path], AUTO, columns)
         except InputFileError as exc:
             rejected[path.name] = exc.problem
             _move(path, settings.inbox / "rejected", exc.problem)

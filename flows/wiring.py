@@ -4,7 +4,9 @@
   while another run holds it), with the settings its views need.
 - The provider, by ``MINYI_PROVIDER`` (CONTRACT.md "Operating a center"):
   ``twilio`` (SMS and voice through Twilio, ``MINYI_TWILIO_API_URL`` may point
-  the real client at the local emulator), ``manual`` (the evaluators' worklist
+  the real client at the local emulator), ``aliyun`` (SMS and IVR through Alibaba
+  Cloud's official SDKs; ``MINYI_ALIYUN_SMS_ENDPOINT`` / ``…_VOICE_ENDPOINT`` may
+  point them at the local emulator), ``manual`` (the evaluators' worklist
   only), ``simulated`` (simulated people; only in a home made by ``minyi demo``).
   In every real mode the evaluators' calls go to the worklist; in a demo home the
   evaluators are simulated too. Unset: nothing is sent and nothing recorded.
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +37,8 @@ from warehouse.errors import WarehouseBusy
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from channels.aliyun.config import AliyunConfig
 
 TRUTH_FILE = "demo/truth.parquet"
 
@@ -148,6 +153,8 @@ def make_provider(settings: Settings, landing: LandingStore, kind: str) -> Provi
         return manual
     if settings.provider == "twilio":
         return CompositeProvider([_twilio(settings), manual])
+    if settings.provider == "aliyun":
+        return CompositeProvider([_aliyun(settings), manual])
     raise SettingsError("MINYI_PROVIDER", f"{settings.provider} is not available yet")
 
 
@@ -177,8 +184,90 @@ def _twilio(settings: Settings) -> Provider:
     )
 
 
+_ALIYUN_REQUIRED = (
+    ("aliyun_access_key_id", "ALIBABA_CLOUD_ACCESS_KEY_ID"),
+    ("aliyun_access_key_secret", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+    ("aliyun_sign_name", "MINYI_ALIYUN_SIGN_NAME"),
+    ("aliyun_callback_token", "MINYI_ALIYUN_CALLBACK_TOKEN"),
+)
+
+
+def aliyun_config(settings: Settings) -> AliyunConfig:
+    """The Alibaba Cloud provider's configuration from the settings (environment and
+    ``<home>/minyi.env``); a missing or malformed value raises ``SettingsError`` naming it."""
+    from pydantic import ValidationError
+
+    from channels.aliyun.config import (
+        DEFAULT_SMS_ENDPOINT,
+        DEFAULT_VOICE_ENDPOINT,
+        ENV_NAMES,
+        AliyunConfig,
+    )
+
+    missing = [env for field, env in _ALIYUN_REQUIRED if not getattr(settings, field)]
+    if missing:
+        raise SettingsError(
+            missing[0],
+            f"MINYI_PROVIDER=aliyun needs {', '.join(missing)} / 阿里云短信语音需要设置这些项",
+        )
+    values = {
+        "access_key_id": settings.aliyun_access_key_id,
+        "access_key_secret": settings.aliyun_access_key_secret,
+        "sign_name": settings.aliyun_sign_name,
+        "callback_token": settings.aliyun_callback_token,
+        "sms_endpoint": settings.aliyun_sms_endpoint or DEFAULT_SMS_ENDPOINT,
+        "voice_endpoint": settings.aliyun_voice_endpoint or DEFAULT_VOICE_ENDPOINT,
+        "voice_caller": settings.aliyun_voice_caller or None,
+        "templates": settings.aliyun_template_codes,
+        "templates_path": settings.aliyun_templates,
+        "connect_timeout_ms": settings.aliyun_connect_timeout_ms,
+        "read_timeout_ms": settings.aliyun_read_timeout_ms,
+    }
+    try:
+        return AliyunConfig.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first.get("loc", ("?",))[0])
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        raise SettingsError(ENV_NAMES.get(field, "MINYI_ALIYUN_" + field.upper()), message) from None
+
+
+def _on_loopback(endpoint: str) -> bool:
+    """An endpoint on this machine (``http://127.0.0.1:8790``): the local emulator."""
+    from channels.aliyun.config import split_endpoint
+
+    host = split_endpoint(endpoint)[1].rsplit("@", 1)[-1]
+    host = host[1:].split("]", 1)[0] if host.startswith("[") else host.split(":", 1)[0]
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _aliyun(settings: Settings) -> Provider:
+    from channels.aliyun import AliyunProvider, make_api
+    from channels.sessions import SessionStore
+
+    config = aliyun_config(settings)
+    return AliyunProvider(
+        make_api(config),
+        config,
+        sessions=SessionStore(settings.landing_path),
+        context=lambda case_id: {"district": settings.district_name},
+        # the wall clock rules calling windows unless both services are the local emulator
+        real_clock=not (_on_loopback(config.sms_endpoint) and _on_loopback(config.voice_endpoint)),
+    )
+
+
 def webhook_apps(settings: Settings) -> list[FastAPI]:
-    """The provider webhook apps the public listener serves (none without a provider)."""
+    """The provider webhook apps the public listener serves (none without a provider).
+
+    Twilio's (``/twilio/…``) when it is the provider or configured; Alibaba Cloud's
+    (``/aliyun/…/<token>``) when it is the provider or its key and callback token are set,
+    so late callbacks are still taken after a switch of provider.
+    """
     apps: list[FastAPI] = []
     if settings.provider == "twilio" or settings.twilio_configured:
         from channels.twilio.receiver import create_app
@@ -193,6 +282,12 @@ def webhook_apps(settings: Settings) -> list[FastAPI]:
                 public_url=settings.public_url,
                 landing_path=settings.landing_path,
             )
+        )
+    if settings.provider == "aliyun" or settings.aliyun_configured:
+        from channels.aliyun import create_app as create_aliyun_app
+
+        apps.append(
+            create_aliyun_app(config=aliyun_config(settings), landing_path=settings.landing_path)
         )
     return apps
 

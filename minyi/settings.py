@@ -242,6 +242,80 @@ class Settings(BaseSettings):
         description="Replaces Twilio's REST base URL (tests, the emulator).",
     )
 
+    # --- Alibaba Cloud (CONTRACT.md "Domestic provider"; the SDK's own names for the key)
+    aliyun_access_key_id: str | None = Field(
+        None,
+        validation_alias="ALIBABA_CLOUD_ACCESS_KEY_ID",
+        description="Alibaba Cloud AccessKey ID (a RAM user allowed SMS and voice only).",
+    )
+    aliyun_access_key_secret: SecretStr | None = Field(
+        None,
+        validation_alias="ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        description="Alibaba Cloud AccessKey secret.",
+    )
+    aliyun_sign_name: str | None = Field(
+        None, description="The approved SMS signature (短信签名), without 【】."
+    )
+    aliyun_sms_endpoint: str | None = Field(
+        None,
+        description="Replaces dysmsapi.aliyuncs.com (the local emulator: http://127.0.0.1:PORT).",
+    )
+    aliyun_voice_endpoint: str | None = Field(
+        None,
+        description="Replaces dyvmsapi.aliyuncs.com (the local emulator: http://127.0.0.1:PORT).",
+    )
+    aliyun_voice_caller: str | None = Field(
+        None,
+        description="The purchased number (真实号) IVR calls come from; unset: SMS only, "
+        "then the evaluators.",
+    )
+    aliyun_callback_token: SecretStr | None = Field(
+        None,
+        description="Secret last path segment of the callback URLs entered in the console "
+        "(at least 16 characters; Alibaba Cloud does not sign its pushes).",
+    )
+    aliyun_templates: Path | None = Field(
+        None,
+        description="TOML of the registered template texts (default: "
+        "channels/aliyun/templates.toml).",
+    )
+    aliyun_template_opening: str | None = Field(
+        None, description="Template code (SMS_…) of the first SMS."
+    )
+    aliyun_template_opening_short: str | None = Field(
+        None, description="Template code of the shorter first SMS (when the first needs 2 segments)."
+    )
+    aliyun_template_integrity: str | None = Field(
+        None, description="Template code of the 吃拿卡要 question (SMS)."
+    )
+    aliyun_template_timeliness: str | None = Field(
+        None, description="Template code of the timeliness question (SMS)."
+    )
+    aliyun_template_reason: str | None = Field(
+        None, description="Template code of the dissatisfaction-reason question (SMS)."
+    )
+    aliyun_template_reprompt: str | None = Field(
+        None, description="Template code of the re-prompt after an unreadable reply (SMS)."
+    )
+    aliyun_template_thanks: str | None = Field(
+        None, description="Template code of the closing thanks (SMS)."
+    )
+    aliyun_template_ivr_start: str | None = Field(
+        None, description="Template code (TTS_…) of the IVR call's question."
+    )
+    aliyun_template_ivr_key: str | None = Field(
+        None, description="Template code of what the IVR call says after a key press."
+    )
+    aliyun_template_ivr_bye: str | None = Field(
+        None, description="Template code of the IVR call's goodbye."
+    )
+    aliyun_connect_timeout_ms: int = Field(
+        3000, ge=100, description="Alibaba Cloud SDK connect timeout (milliseconds)."
+    )
+    aliyun_read_timeout_ms: int = Field(
+        10000, ge=100, description="Alibaba Cloud SDK read timeout (milliseconds)."
+    )
+
     @field_validator("excluded_categories", "notify_email_to", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
@@ -290,6 +364,25 @@ class Settings(BaseSettings):
     @property
     def twilio_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def aliyun_configured(self) -> bool:
+        """An AccessKey and a callback token are set (the callbacks can be received)."""
+        return bool(
+            self.aliyun_access_key_id and self.aliyun_access_key_secret and self.aliyun_callback_token
+        )
+
+    @property
+    def aliyun_template_codes(self) -> dict[str, str]:
+        """Template role → code, from the ``MINYI_ALIYUN_TEMPLATE_<ROLE>`` settings given."""
+        prefix = "aliyun_template_"
+        return {
+            name.removeprefix(prefix): value.strip()
+            for name in type(self).model_fields
+            if name.startswith(prefix)
+            and isinstance(value := getattr(self, name), str)
+            and value.strip()
+        }
 
 
 def env_name(field: str) -> str:
@@ -343,6 +436,8 @@ def _refuse_weak_secrets(settings: Settings) -> None:
     for name, value, minimum in (
         ("MINYI_HASH_KEY", settings.hash_key, 16),
         ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token, 16),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", settings.aliyun_access_key_secret, 16),
+        ("MINYI_ALIYUN_CALLBACK_TOKEN", settings.aliyun_callback_token, 24),
         ("MINYI_SMTP_PASSWORD", settings.smtp_password, 1),
     ):
         if value is None:

@@ -20,9 +20,9 @@ os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No Twilio credentials or minyi settings leak in from the machine."""
+    """No Twilio or Alibaba Cloud credentials or minyi settings leak in from the machine."""
     for name in list(os.environ):
-        if name.startswith(("TWILIO_", "MINYI_")):
+        if name.startswith(("TWILIO_", "MINYI_", "ALIBABA_CLOUD_")):
             monkeypatch.delenv(name)
 
 

@@ -4,7 +4,9 @@
   without BOM by default, or the ``encoding`` given (``gb18030``). UTF-16 with
   a BOM (Excel's "Unicode text") is recognised by its BOM. A GB18030/GBK file
   read as UTF-8 fails with "pass --encoding gb18030"; a UTF-8 file read with
-  another encoding fails too, rather than loading garbled text.
+  another encoding fails too, rather than loading garbled text. ``encoding=
+  "auto"`` (``AUTO``; the inbox of ``minyi day`` uses it) reads UTF-8 when the
+  bytes are UTF-8 and GB18030 otherwise (GBK is a subset of GB18030).
 - Parquet: every column cast to text.
 - Excel (``.xlsx``, ``.xlsm``, ``.xls``) through polars' calamine engine: the
   first sheet unless one is named, every cell as text; a date-time cell comes
@@ -41,6 +43,7 @@ EXTRA: Final = "_extra_fields"
 CSV_SUFFIXES: Final = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls")
 PARQUET_SUFFIXES: Final = (".parquet",)
+AUTO: Final = "auto"  # UTF-8 when the bytes are UTF-8, else GB18030
 _HEADER_SCAN: Final = 10
 _HEADER_MIN_SCORE: Final = 2
 
@@ -133,6 +136,9 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
             "这是 Excel 工作簿，请用 .xlsx（或 .xls）扩展名 / "
             "this is an Excel workbook: give it the .xlsx (or .xls) extension",
         )
+    auto = encoding.strip().lower() == AUTO
+    if auto:
+        encoding = "utf-8" if data.startswith(codecs.BOM_UTF8) or _is_utf8(data) else "gb18030"
     try:
         wanted = codecs.lookup(encoding).name
     except LookupError as exc:
@@ -164,10 +170,11 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
+        shown = "UTF-8 或 GB18030" if auto else encoding
         raise InputFileError(
             str(path),
-            f"不是有效的 {encoding} 文本（第 {exc.start} 字节）/ "
-            f"not valid {encoding} text (byte {exc.start})",
+            f"不是有效的 {shown} 文本（第 {exc.start} 字节）/ "
+            f"not valid {shown.replace('或', 'or')} text (byte {exc.start})",
         ) from exc
 
 

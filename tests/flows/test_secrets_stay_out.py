@@ -15,6 +15,8 @@ SECRETS = {
     "MINYI_HASH_KEY": "hash-5ecret-abcdefghijklmnop",
     "MINYI_SMTP_PASSWORD": "smtp-5ecret-pass",
     "MINYI_NOTIFY_WEBHOOK_SECRET": "SECrobot-5ecret",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "ali-5ecret-0123456789abcdef",
+    "MINYI_ALIYUN_CALLBACK_TOKEN": "ali-callback-5ecret-0123456789",
 }
 
 
@@ -45,7 +47,8 @@ def test_flow_runs_carry_the_home_not_the_settings(
 
     runs = asyncio.run(parameters())
     assert runs and all(set(p) <= {"home", "day", "at", "hold_clock", "month", "cutoff", "lang",
-                                    "scheduled", "file", "files", "encoding", "numbers_file", "reason",
+                                    "scheduled", "file", "files", "encoding", "columns", "sheet",
+                                    "numbers_file", "reason",
                                     "rounds", "close_rounds"}
                         for p in runs)
     stored = b""

@@ -9,7 +9,7 @@ import pytest
 
 from warehouse.errors import InputFileError
 from warehouse.headers import CASE_ALIASES, score
-from warehouse.reading import EXTRA, ROW, read_table
+from warehouse.reading import AUTO, EXTRA, ROW, read_table
 
 HEADER = "办件编号,办理单位编码,事项类别,办结时间,联系电话"
 ROW_1 = "A1,U1,户籍,2026/11/16 9:47,13812345678"
@@ -175,3 +175,24 @@ def test_xlsx_rows_are_numbered_as_in_the_sheet_even_below_empty_rows(tmp_path: 
     frame = read_table(path, header_score=_score).frame
     assert frame["办件编号"].to_list() == ["A1", None, "A2"]
     assert frame[ROW].to_list() == [4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"{HEADER}\n{ROW_1}\n".encode(),
+        codecs.BOM_UTF8 + f"{HEADER}\r\n{ROW_1}\r\n".encode(),
+        f"{HEADER}\r\n{ROW_1}\r\n".encode("gb18030"),
+        f"{HEADER}\n{ROW_1}\n".encode("gbk"),
+    ],
+)
+def test_auto_reads_utf8_or_gb18030_without_being_told(tmp_path: Path, data: bytes) -> None:
+    table = read_table(_csv(tmp_path, data), AUTO)
+    assert table.frame.columns == [ROW, *HEADER.split(","), EXTRA]
+    assert table.frame.row(0) == (2, *ROW_1.split(","), 0)
+
+
+def test_auto_refuses_bytes_that_are_neither(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="not valid UTF-8 or GB18030 text") as info:
+        read_table(_csv(tmp_path, HEADER.encode() + b"\n\x80\x80,\xff\n"), AUTO)
+    assert "UTF-8 或 GB18030" in str(info.value)
