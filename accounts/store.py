@@ -22,20 +22,19 @@ personal data (a phone number, a citizen's words) in it.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from accounts.errors import AccountError, SignInThrottled
+from minyi.walstore import WalStore
 
 ROLES: Final = ("director", "evaluator", "liaison", "auditor")
 MIN_PASSWORD: Final = 10
@@ -116,38 +115,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Accounts:
+class Accounts(WalStore):
     """The accounts file of a home; one instance per process or thread."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._con.execute("PRAGMA journal_mode=WAL")
+        super().__init__(path, _SCHEMA)
         self._con.execute("PRAGMA foreign_keys=ON")
-        self._con.executescript(_SCHEMA)
         self._hasher = PasswordHasher()
-
-    def close(self) -> None:
-        self._con.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._con.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._con
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
-        self._con.execute("COMMIT")
+        self._tx = self.transaction  # the same BEGIN IMMEDIATE … COMMIT
 
     # --- users ------------------------------------------------------------------
 

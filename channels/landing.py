@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from channels._sqlite import WalStore
 from channels.base import InboundEvent
+from minyi.walstore import WalStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbound (

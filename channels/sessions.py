@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from channels._sqlite import WalStore
 from channels.conversation import State
+from minyi.walstore import WalStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS twilio_sessions (

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from channels import base as B
-from channels._sqlite import WalStore
 from channels.base import ContactRequest, InboundEvent, SendReceipt
 from channels.landing import LandingStore
+from minyi.walstore import WalStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS worklist (

@@ -1,7 +1,9 @@
-"""The landing file's SQLite connections: WAL mode, one per process or thread, explicit transactions."""
+"""SQLite stores of a home (landing, accounts, …): WAL mode, one connection per process or
+thread, explicit transactions, created private (mode 0600)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,8 @@ class WalStore:
     def __init__(self, path: Path, schema: str) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # people's numbers and answers live here: owner only
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=NORMAL")
