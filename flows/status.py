@@ -145,6 +145,6 @@ def _from_prefect(settings: Settings) -> tuple[list[tuple[str, str, str, str]], 
         runs = asyncio.run(recent())
         upcoming = asyncio.run(next_runs(settings))
     except Exception as exc:  # the page still shows the data without Prefect
-        return [], [], [f"Prefect: {type(exc).__name__}"]
+        return [], [], [f"Prefect 服务无法连接（{type(exc).__name__}），计划运行可能停止：请运行 minyi prefect status"]
     failed = [f"{flow} {state} {start}: {message}" for flow, state, start, message in runs if state in ("Failed", "Crashed")]
     return runs, upcoming, failed
