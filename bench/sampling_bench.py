@@ -84,7 +84,7 @@ _CASE_ROWS = """
 """
 
 _SAMPLE_ROWS = """
-    INSERT INTO samples
+    INSERT INTO samples (case_id, sample_date, stratum, prn, inclusion_prob, design_weight, seed)
     SELECT case_id, service_date, strftime(service_date, '%Y-%m-%d') || '|' || category,
            CAST(hash(case_id, 'prn') >> 11 AS DOUBLE) / 9007199254740992.0, 0.01, 100.0, 20250101
     FROM cases
