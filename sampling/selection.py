@@ -19,7 +19,7 @@ among the kept cases.  So π_i = n_h / (N_h · m_i) and d_i = m_i · N_h / n_h, 
 Σ_sample d_i y_i is unbiased for the total over *all* the day's eligible cases — phase 1's
 Σ_numbers m·y_chosen is the Horvitz–Thompson estimator of the all-cases total, and phase 2
 estimates it without bias given phase 1 (Särndal, Swensson & Wretman 1992, *Model
-Assisted Survey Sampling*, §9.3; Lavallée 2007, *Indirect Sampling*, ch. 2, for the
+Assisted Survey Sampling*, ch. 9, two-phase sampling; Lavallée 2007, *Indirect Sampling*, for the
 multiplicity weight).  Using u_i itself for the competition would not do: winners would
 be the numbers' smallest u_i and then be favoured in the stratum draw.  The Taylor
 variance with the stratum's fpc covers phase 2 only; without fpc (the judgement's
