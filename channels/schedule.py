@@ -70,8 +70,12 @@ def _order(policy: Policy, first: str | None) -> tuple[str, ...]:
     return (first, *(c for c in policy.sequence if c != first))
 
 
-def _wait_after(policy: Policy, channel: str) -> timedelta:
-    i = policy.sequence.index(channel)
+def _wait_before(policy: Policy, order: tuple[str, ...], step: int) -> timedelta:
+    """The wait before ``step`` of ``order``: the one that follows the previous channel in
+    the usual sequence (after its last channel, the longest wait)."""
+    if step == 1:
+        return timedelta(0)
+    i = policy.sequence.index(order[step - 2])
     if i < len(policy.waits):
         return policy.waits[i]
     return max(policy.waits, default=timedelta(0))
@@ -87,7 +91,8 @@ def due(
     is 0 before any attempt, ``closed`` is true once the case needs no more
     contact (answered, opted out, refused, number unusable, sequence exhausted).
     An optional ``assigned_channel`` column holds the experiment's recorded
-    assignment (used for the later steps; a case without one gets it computed).
+    assignment (used for the later steps); a case not contacted yet without one
+    gets it computed, a contacted case without one is outside the experiment.
     """
     empty = pl.DataFrame(
         schema={
@@ -108,44 +113,51 @@ def due(
     )
     if open_cases.is_empty():
         return empty
+    # a case not yet contacted gets its assignment computed; a contacted one keeps the
+    # recorded one (none: its first contact was outside the experiment)
     recorded = open_cases[ASSIGNED].to_list()
+    fresh = (open_cases["last_step"] == 0).to_list()
     assigned = [
-        r if r is not None else assigned_channel(case, policy)
-        for case, r in zip(open_cases["case_id"].to_list(), recorded, strict=True)
+        assigned_channel(case, policy) if r is None and new else r
+        for case, r, new in zip(open_cases["case_id"].to_list(), recorded, fresh, strict=True)
     ]
     open_cases = open_cases.with_columns(pl.Series(ASSIGNED, assigned, dtype=pl.String))
-    offered = ",".join(policy.sequence)
-    parts: list[pl.DataFrame] = []
-    manual: list[pl.DataFrame] = []
-    firsts: list[str | None] = [*sorted({a for a in assigned if a is not None}), None]
-    for first in firsts:
-        group = open_cases.filter(
-            pl.col(ASSIGNED).is_null() if first is None else pl.col(ASSIGNED) == first
+    # (first channel, step) → channel and the wait before it, for every order in use
+    firsts: list[str | None] = [None, *sorted({a for a in assigned if a is not None})]
+    plan = pl.DataFrame(
+        [
+            (first, step, channel, _wait_before(policy, order, step))
+            for first in firsts
+            for order in [_order(policy, first)]
+            for step, channel in enumerate(order, start=1)
+        ],
+        schema={"__first": pl.String, "step": pl.Int32, "channel": pl.String, "__wait": pl.Duration("us")},
+        orient="row",
+    )
+    chosen = (
+        open_cases.with_columns(
+            pl.col(ASSIGNED).alias("__first"), (pl.col("last_step") + 1).cast(pl.Int32).alias("step")
         )
-        if group.is_empty():
-            continue
-        order = _order(policy, first)
-        for step, channel in enumerate(order, start=1):
-            wait = timedelta(0) if step == 1 else _wait_after(policy, order[step - 2])
-            chosen = group.filter(
-                (pl.col("last_step") == step - 1)
-                & (
-                    (step == 1)
-                    | (pl.col("last_sent_at") <= pl.lit(at - wait).cast(pl.Datetime("us", "UTC")))
-                )
-            ).select(
-                "case_id",
-                "sample_date",
-                pl.lit(channel).alias("channel"),
-                pl.lit(step, dtype=pl.Int32).alias("step"),
-                ASSIGNED,
-                pl.when(pl.col(ASSIGNED).is_not_null())
-                .then(pl.lit(offered))
-                .otherwise(None)
-                .alias(OFFERED),
-            )
-            (manual if channel == "manual" else parts).append(chosen)
-    if manual:
-        room = max(0, policy.manual_capacity - manual_used_today)
-        parts.append(pl.concat(manual).sort("sample_date", "case_id").head(room))
+        .join(plan, on=["__first", "step"], how="inner", nulls_equal=True)
+        .filter(
+            (pl.col("step") == 1)
+            | (pl.col("last_sent_at") <= pl.lit(at).cast(pl.Datetime("us", "UTC")) - pl.col("__wait"))
+        )
+        .select(
+            "case_id",
+            "sample_date",
+            "channel",
+            "step",
+            ASSIGNED,
+            pl.when(pl.col(ASSIGNED).is_not_null())
+            .then(pl.lit(",".join(policy.sequence)))
+            .otherwise(None)
+            .alias(OFFERED),
+        )
+    )
+    room = max(0, policy.manual_capacity - manual_used_today)
+    parts = [
+        chosen.filter(pl.col("channel") != "manual"),
+        chosen.filter(pl.col("channel") == "manual").sort("sample_date", "case_id").head(room),
+    ]
     return pl.concat([empty, *parts]).sort("sample_date", "case_id", "step")
