@@ -14,8 +14,8 @@ Then it times, R times each, alternating, each run in a fresh child process:
 
 * the engine: ``warehouse.design.day_frame`` + ``sampling.selection.draw`` exactly as
   ``flows.intake.draw_day`` runs them (storing excluded), and
-* a reference: one hand-written DuckDB query with the same rules: first case per
-  number (ranking only numbers seen twice), anti-joins on opt-outs, do-not-contact and
+* a reference: one hand-written DuckDB query with the same rules: one case per
+  number, the smallest u' = SHA-256("<seed>:number:<case_id>") (ranking only numbers seen twice), anti-joins on opt-outs, do-not-contact and
   numbers sampled in the cooldown (read, like the engine, from the cases completed in
   the cooldown days only), equal allocation with a guaranteed total by a simple
   water-filling rule, and the n_h smallest PRNs per stratum (SHA-256 in SQL, the same
@@ -84,7 +84,7 @@ _CASE_ROWS = """
 """
 
 _SAMPLE_ROWS = """
-    INSERT INTO samples
+    INSERT INTO samples (case_id, sample_date, stratum, prn, inclusion_prob, design_weight, seed)
     SELECT case_id, service_date, strftime(service_date, '%Y-%m-%d') || '|' || category,
            CAST(hash(case_id, 'prn') >> 11 AS DOUBLE) / 9007199254740992.0, 0.01, 100.0, 20250101
     FROM cases
@@ -203,7 +203,7 @@ def run_engine(path: Path, p: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         day = p["day"]
         # --- as in flows.intake.draw_day
-        frame = design.day_frame(con, day, p["cooldown_days"], p["excluded"])
+        frame = design.day_frame(con, day, p["cooldown_days"], p["excluded"], seed=p["seed"])
         framed = time.perf_counter()
         stored = design.stored_sample(con, day)
         eligible, ineligible = design.split_frame(frame, day)
@@ -232,10 +232,15 @@ REFERENCE = """
 WITH day_cases AS (
     SELECT case_id, category, phone_e164, completed_at FROM cases
     WHERE service_date = $day AND phone_status = 'mobile'),
-later AS (     -- every case of a number but its first that day
+later AS (     -- every case of a number but the one its u' chose that day (repeat visitors)
     SELECT d.case_id FROM day_cases d
-    SEMI JOIN (SELECT phone_e164 FROM day_cases GROUP BY ALL HAVING count(*) > 1) m USING (phone_e164)
-    QUALIFY row_number() OVER (PARTITION BY d.phone_e164 ORDER BY d.completed_at, d.case_id) > 1),
+    SEMI JOIN (SELECT phone_e164 FROM day_cases WHERE NOT list_contains($excluded, category)
+               GROUP BY ALL HAVING count(*) > 1) m USING (phone_e164)
+    WHERE NOT list_contains($excluded, d.category)
+    QUALIFY row_number() OVER (
+        PARTITION BY d.phone_e164
+        ORDER BY CAST('0x' || sha256($prefix || 'number:' || d.case_id)[1:16] AS UBIGINT) >> 11,
+                 d.case_id) > 1),
 recent AS (    -- today's numbers sampled in the cooldown (on their cases' completion day)
     SELECT c.phone_e164 FROM cases c
     SEMI JOIN day_cases d ON d.phone_e164 = c.phone_e164

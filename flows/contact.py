@@ -44,6 +44,8 @@ def policy(settings: Settings, provider: Provider) -> Policy:
         manual_capacity=settings.evaluators * settings.calls_per_evaluator,
         windows=settings.calling_windows,
         zone=settings.zone,
+        randomised_share=settings.randomised_share,
+        seed=settings.sample_seed,
     )
 
 
@@ -67,7 +69,9 @@ def dispatch(
         return DispatchReport(at, 0, 0, 0, 0, in_window=False)
     state = fieldwork.case_states(con, at)
     actions = due(state, at, plan, fieldwork.manual_used(con, at, settings.zone))
-    to_send = fieldwork.write_outbox(con, actions, provider.name, at)
+    to_send = fieldwork.write_outbox(
+        con, actions, provider.name, at, randomised_share=plan.randomised_share, seed=plan.seed
+    )
 
     # the warehouse's lists cannot change while this run holds it; opt-outs that arrive by
     # webhook meanwhile land in the landing store, which is asked at every send

@@ -177,7 +177,9 @@ def draw_day(
             stored.minimum_asked,
             stored.minimum_used,
         )
-    frame = design.day_frame(con, day, settings.cooldown_days, settings.excluded_categories)
+    frame = design.day_frame(
+        con, day, settings.cooldown_days, settings.excluded_categories, seed=settings.sample_seed
+    )
     eligible, ineligible = design.split_frame(frame, day)
     minimum = settings.min_per_stratum
     try:

@@ -3,7 +3,7 @@
 A month closes at its **cut-off**: by default the ``MINYI_MONTH_CLOSE_WORKING_DAY``-th
 working day of the next month at ``MINYI_MONTH_AT`` (local time), so that the
 last day's sample had its SMS, voice and evaluator attempts. The cut-off is
-stored (``month_closes``); dispositions, weights, estimates and every re-render
+stored (``month_closes``); dispositions, weights, estimates, judgements and every re-render
 use that one cut-off, so an answer arriving later never changes a closed month.
 """
 
@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from channels.hours import is_working_day
-from flows import validation
+from flows import judging, validation
 from minyi import months
 from minyi.errors import UsageRefused
 from minyi.settings import Settings
@@ -107,7 +107,9 @@ def finalise_dispositions(
 def close_month(
     con: duckdb.DuckDBPyConnection, settings: Settings, month: str, cutoff: datetime
 ) -> MonthReport:
-    """Final dispositions, nonresponse-adjusted weights, per-unit estimates, blocking validation."""
+    """Final dispositions, nonresponse-adjusted weights, per-unit estimates (describing the
+    month), the judgements, changes and integrity rates (:mod:`flows.judging`), blocking
+    validation."""
     from expectations.validate import build_data_docs, validate
     from sampling.comparison import compare_units
     from sampling.estimation import domain_estimates
@@ -126,8 +128,12 @@ def close_month(
     ]
     docs = build_data_docs(settings.home / SUITES_DOCS)
     validation.record(con, f"month:{month}", outcomes, cutoff, docs)
+    # describing the month: the design-based rate and SE (equal to R), the interval with
+    # n_eff capped at the respondents (METHODS.md "Describing the month")
     est = domain_estimates(
-        responses.with_columns(pl.col("satisfied").cast(pl.Boolean)), domain="unit_id"
+        responses.with_columns(pl.col("satisfied").cast(pl.Boolean)),
+        domain="unit_id",
+        cap_n_eff=True,
     )
     per_unit, funnel = compare_units(
         est,
@@ -140,16 +146,33 @@ def close_month(
     rates = aapor.rates(disp, ["unit_id"]).select("unit_id", pl.col("RR1").alias("response_rate"))
     monthly.store_response_rates(con, month, _all_rates(disp))
     sampled = disp.group_by("unit_id").agg(pl.len().cast(pl.Int32).alias("sampled"))
+    # judging performance: rank, rank interval, flag and 十佳 come from the judgement
+    # (flows.judging), shown for the units reportable this month
+    judged = judging.judge_month(con, settings, month)
+    judging.unit_changes(con, settings, month)
+    marks = judging.month_marks(judged)
+    integrity = judging.integrity_rates(con, month, cutoff)
+    reportable = pl.col("reportable")
     rows = (
         units.select("unit_id")
         .join(sampled, on="unit_id", how="left")
         .join(rates, on="unit_id", how="left")
-        .join(per_unit.drop("responded", strict=False), on="unit_id", how="left")
+        .join(
+            per_unit.drop("responded", "rank", "rank_low", "rank_high", "flag", strict=False),
+            on="unit_id",
+            how="left",
+        )
         .join(est.select("unit_id", "responded"), on="unit_id", how="left")
+        .join(marks, on="unit_id", how="left")
+        .join(integrity, on="unit_id", how="left")
         .with_columns(
             pl.col("sampled").fill_null(0),
             pl.col("responded").fill_null(0).cast(pl.Int32),
-            pl.col("reportable").fill_null(False),
+            reportable.fill_null(False),
+        )
+        .with_columns(
+            pl.when(reportable).then(pl.col(c)).otherwise(None).alias(c)
+            for c in ("rank", "rank_low", "rank_high", "flag", "honour")
         )
     )
     keep = [
@@ -169,6 +192,8 @@ def close_month(
         "flag",
         "funnel_low",
         "funnel_high",
+        "honour",
+        "integrity_rate",
     ]
     monthly.store_unit_month(con, month, rows.select(keep), funnel)
     return MonthReport(
@@ -389,6 +414,9 @@ def _bulletin_data(
         if themes
         else None,
         validations=validations,
+        judgement=judging.bulletin_judgement(con, month),
+        changes=judging.bulletin_changes(con, month),
+        delta=settings.judge_delta,
         problems_text=_text(texts / "存在问题.txt"),
         requirements_text=_text(texts / "工作要求.txt"),
     )

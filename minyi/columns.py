@@ -38,6 +38,10 @@ PRN: Final = "prn"  # permanent random number u_i in [0, 1)
 INCLUSION_PROB: Final = "inclusion_prob"  # pi_i = n_h / N_h
 DESIGN_WEIGHT: Final = "design_weight"  # d_i = N_h / n_h
 SEED: Final = "seed"
+# A number's eligible cases of the day compete by a second PRN; the chosen one carries the
+# number's count of competing cases (METHODS.md "Frame and eligibility").
+MULTIPLICITY: Final = "multiplicity"  # m_i ≥ 1; pi_i = n_h / (N_h · m_i), d_i = m_i · N_h / n_h
+REPRESENTED_BY: Final = "represented_by"  # a same-number case left out: the case chosen for it
 
 # --- fieldwork and answers ------------------------------------------------
 CHANNEL: Final = "channel"
@@ -112,3 +116,8 @@ COMPARISON: Final = "comparison"  # month_on_month or year_on_year
 COMPARISONS: Final = ("month_on_month", "year_on_year")
 BASE_MONTH: Final = "base_month"
 SIGNIFICANT: Final = "significant"
+PURPOSE: Final = "purpose"  # which judgement: evidence (bulletin), honour (十佳), last (末位)
+PURPOSES: Final = ("evidence", "honour", "last")
+FIRST_MONTH: Final = "first_month"  # first month of a judgement window
+LAST_MONTH: Final = "last_month"  # last month of a judgement window (the month judged)
+OFFERED_CHANNELS: Final = "offered_channels"  # the provider's channels the first one was drawn from

@@ -156,6 +156,64 @@ class Settings(BaseSettings):
     top_n: int = Field(10, ge=0, description="Units honoured as 十佳 per peer group at most.")
     funnel_level: float = Field(0.998, gt=0.5, lt=1, description="Funnel-plot control limit.")
 
+    # --- judging performance (METHODS.md "Judging performance", "Channels")
+    judge_delta: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        description="δ: 'below'/'above' mean more than δ under/over the peers' mean "
+        "(0.05 = 5 points).",
+    )
+    evidence_prob: float = Field(
+        0.95, gt=0.5, lt=1, description="Probability needed for the evidence below or above."
+    )
+    evidence_months: int = Field(
+        3,
+        ge=1,
+        le=12,
+        description="Months pooled, ending with the bulletin's month, for its evidence, "
+        "adjusted rates and ranks.",
+    )
+    top_share: float = Field(
+        0.25, gt=0, le=1, description="十佳 places of a peer group: at most this share of its units."
+    )
+    honour_prob: float = Field(
+        0.8, ge=0, le=1, description="A 十佳 needs P(in its group's top places) at least this."
+    )
+    honour_months: int = Field(
+        12,
+        description="Decision period of 十佳 in months (1, 2, 3, 4, 6 or 12; 12 = the calendar "
+        "year); each month shows the period so far, the leading list.",
+    )
+    last_prob: float = Field(
+        0.9, gt=0, le=1, description="A 末位 needs P(last in its group) at least this, and 'below'."
+    )
+    last_months: int = Field(
+        3, ge=3, le=12, description="Months pooled, ending with the month, for 末位 (3–12)."
+    )
+    randomised_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Share of the sample given a randomly chosen first channel (the channel "
+        "experiment that measures channel effects).",
+    )
+    reference_channel: Literal["sms", "voice", "manual"] = Field(
+        "sms", description="Channel the channel effects are measured against."
+    )
+    channel_months: int = Field(
+        12,
+        ge=1,
+        le=36,
+        description="Months of the channel experiment the channel effects are estimated from.",
+    )
+    change_level: float = Field(
+        0.95,
+        gt=0,
+        lt=1,
+        description="Level of the test that marks a month-on-month or year-on-year change.",
+    )
+
     # --- the 统计通报 as an official document (GB/T 9704)
     issuer: str | None = Field(
         None, description="发文机关 printed on the bulletin; default '<district>民意访评中心'."
@@ -320,6 +378,13 @@ class Settings(BaseSettings):
     @classmethod
     def _split(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("honour_months")
+    @classmethod
+    def _divides_the_year(cls, value: int) -> int:
+        if value not in (1, 2, 3, 4, 6, 12):
+            raise ValueError(f"{value} does not divide the year into periods")
+        return value
 
     @field_validator("calling_windows", mode="before")
     @classmethod

@@ -28,8 +28,9 @@ smallest rank ("min").  ``rank_low``/``rank_high`` here are the 2.5% and 97.5%
 quantiles of the rank over ``draws`` draws from each unit's beta posterior
 Beta(a + x, b + n − x) under an empirical-Bayes beta-binomial prior fitted to
 the group (Laird & Louis 1989; Goldstein & Spiegelhalter 1996, JRSS A 159(3),
-§4), x = n·p: a picture of how loosely the raw ranks are held, kept for the
-bulletin until it shows the judgement's rank intervals.  The generator of a
+§4), x = n·p: a picture of how loosely the raw ranks are held.  (The month's close
+stores the judgement's ranks and rank intervals in ``v_unit_month`` instead; these are
+for callers who want the raw picture.)  The generator of a
 peer group is seeded from (``seed``, SHA-256 of the group's name), units in
 ``unit_id`` order, so the result does not depend on row order or on other
 groups.

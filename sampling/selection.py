@@ -7,6 +7,24 @@ sampling without replacement (Ohlsson 1995; Tillé 2006, *Sampling Algorithms*, 
 so π_i = n_h / N_h and the design weight is d_i = N_h / n_h. Because u_i depends only
 on (seed, case_id), the same inputs always give the same sample, whatever the row
 order. The seed and the allocation (N_h, n_h) are stored on every selected row.
+
+**Repeat visitors** (METHODS.md "Frame and eligibility").  A phone number with several
+eligible cases on the day enters the frame once: its cases compete by a second PRN,
+u'_i = SHA-256(seed ‖ "number:" ‖ case_id) (:func:`sampling.random_state.prn` of
+``"number:" + case_id``, independent of u_i), the smallest wins, and the winner carries
+the multiplicity m_i = the number of that number's competing cases
+(``warehouse.design.day_frame`` does this in SQL).  This is a two-phase design: phase 1
+keeps one case per number with probability 1/m_i, phase 2 is the stratified SRS above
+among the kept cases.  So π_i = n_h / (N_h · m_i) and d_i = m_i · N_h / n_h, and
+Σ_sample d_i y_i is unbiased for the total over *all* the day's eligible cases — phase 1's
+Σ_numbers m·y_chosen is the Horvitz–Thompson estimator of the all-cases total, and phase 2
+estimates it without bias given phase 1 (Särndal, Swensson & Wretman 1992, *Model
+Assisted Survey Sampling*, ch. 9, two-phase sampling; Lavallée 2007, *Indirect Sampling*, for the
+multiplicity weight).  Using u_i itself for the competition would not do: winners would
+be the numbers' smallest u_i and then be favoured in the stratum draw.  The Taylor
+variance with the stratum's fpc covers phase 2 only; without fpc (the judgement's
+process variance) the with-replacement approximation also covers phase 1 conservatively.
+A frame without a ``multiplicity`` column has m_i = 1 everywhere.
 """
 
 from __future__ import annotations
@@ -17,6 +35,7 @@ from minyi.columns import (
     CASE_ID,
     DESIGN_WEIGHT,
     INCLUSION_PROB,
+    MULTIPLICITY,
     PRN,
     SEED,
     STRATUM,
@@ -41,12 +60,13 @@ def select(frame: pl.DataFrame, allocation: pl.DataFrame, seed: int) -> pl.DataF
     """Select the n_h smallest-PRN cases of every stratum (METHODS.md, "Selection").
 
     ``frame`` holds the eligible cases, at least ``case_id`` (String, unique) and
-    ``stratum`` (String); its other columns are carried through unchanged but must
-    not already use the names this function adds. ``allocation`` is the output of
+    ``stratum`` (String), and optionally ``multiplicity`` (integer ≥ 1, see the module
+    docstring); its other columns are carried through unchanged but must not already
+    use the names this function adds. ``allocation`` is the output of
     :func:`sampling.allocation.allocate`; each frame stratum's row count must equal its
     N_h. Returns only the selected rows, sorted by ``stratum``, ``prn`` (then
     ``case_id``), with ``prn``, ``stratum_population``, ``stratum_sample``,
-    ``inclusion_prob`` (n_h/N_h), ``design_weight`` (N_h/n_h) and ``seed`` added.
+    ``inclusion_prob`` (n_h/(N_h·m)), ``design_weight`` (m·N_h/n_h) and ``seed`` added.
     """
     _check_frame(frame)
     return _select(frame, _check_allocation(allocation, frame), seed)
@@ -73,12 +93,13 @@ def _select(frame: pl.DataFrame, design: pl.DataFrame, seed: int) -> pl.DataFram
         .sort([STRATUM, PRN, CASE_ID])
         .with_columns(pl.int_range(pl.len()).over(STRATUM).alias(_RANK))
     )
+    m = pl.col(MULTIPLICITY).cast(pl.Float64) if MULTIPLICITY in frame.columns else pl.lit(1.0)
     return (
         ranked.filter(pl.col(_RANK) < pl.col(STRATUM_SAMPLE))
         .drop(_RANK)
         .with_columns(
-            (pl.col(STRATUM_SAMPLE) / pl.col(STRATUM_POPULATION)).alias(INCLUSION_PROB),
-            (pl.col(STRATUM_POPULATION) / pl.col(STRATUM_SAMPLE)).alias(DESIGN_WEIGHT),
+            (pl.col(STRATUM_SAMPLE) / (pl.col(STRATUM_POPULATION) * m)).alias(INCLUSION_PROB),
+            (m * pl.col(STRATUM_POPULATION) / pl.col(STRATUM_SAMPLE)).alias(DESIGN_WEIGHT),
             pl.lit(seed, dtype=pl.Int64).alias(SEED),
         )
         .select([*frame.columns, *_ADDED])
@@ -127,6 +148,10 @@ def _check_frame(frame: pl.DataFrame) -> None:
             )
         if frame[column].null_count():
             raise InvalidValuesError("sampling", column, "must not contain nulls")
+    if MULTIPLICITY in frame.columns:
+        m = frame[MULTIPLICITY]
+        if not m.dtype.is_integer() or m.null_count() or (m.len() and int(m.min()) < 1):  # type: ignore[arg-type]
+            raise InvalidValuesError("sampling", MULTIPLICITY, "must be integers >= 1, no nulls")
     # Equal ids have equal hashes, so distinct hashes prove the ids unique (fast on
     # millions of rows); only a repeated hash needs the exact check.
     ids = frame[CASE_ID]

@@ -17,7 +17,7 @@ A 159(3), 385–443: rank intervals from the posterior).
   p_above ≥ ``prob``, else ``none`` (also for a group of one, whose
   probabilities are null).
 * 十佳: the group's list has k_g = min(``top_k``, ⌊``top_share``·m⌋) places
-  (at least 1 when ``top_k`` > 0): with the defaults 10 and ¼ a group of 6
+  (at least 1 when ``top_k`` > 0 and m ≥ 2; none for a group of one): with the defaults 10 and ¼ a group of 6
   has 1 place, of 12 has 3, of 16 has 4, of 40 has 10 — the district's three
   groups together about ten, and never a list that takes half a small group.
   ``p_top`` = P(rank ≤ k_g); ``honour`` marks, among the k_g units with the
@@ -79,8 +79,9 @@ class Rules:
                 raise InvalidParameterError(name, value, requirement)
 
     def top_places(self, m: int) -> int:
-        """k_g for a group of ``m`` reportable units."""
-        if m == 0 or self.top_k == 0:
+        """k_g for a group of ``m`` reportable units (none for a group of one: a unit
+        with no peers is better than nobody)."""
+        if m < 2 or self.top_k == 0:
             return 0
         return max(1, min(self.top_k, math.floor(self.top_share * m)))
 

@@ -10,6 +10,11 @@ methods", *Journal of Official Statistics* 19(2), §2.1; Lohr (2022), *Sampling:
 Design and Analysis*, 3rd ed., §8.5.  The respondents of a class carry the
 design weight of the whole class, so Σ_{respondents in c} w_i = Σ_{sampled in c} d_j.
 
+d_i is the design weight as drawn, m_i · N_h / n_h, with the multiplicity m_i of a
+repeat visitor's chosen case (:mod:`sampling.selection`, "Repeat visitors"): the
+adjustment keeps it, so a chosen case still stands for its number's other cases of the
+day and the weighted estimates stay unbiased for all the day's eligible cases.
+
 A *respondent* answered the satisfaction item with a level 1..5; "don't know /
 不了解" is item nonresponse and is **not** a respondent.  Non-respondents keep
 their row but get a null ``final_weight``.

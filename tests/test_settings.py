@@ -98,3 +98,15 @@ def test_a_home_generates_its_own_key_privately(home: Path) -> None:
     other = home.parent / "other"
     other.mkdir()
     assert home_secret(other, "hash_key").get_secret_value() != first.get_secret_value()
+
+
+def test_the_honour_period_divides_the_year(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    monkeypatch.setenv("MINYI_HONOUR_MONTHS", "5")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(home)
+    assert str(caught.value).startswith("setting MINYI_HONOUR_MONTHS:")
+    assert "divide the year" in str(caught.value)
+    monkeypatch.setenv("MINYI_HONOUR_MONTHS", "6")
+    monkeypatch.setenv("MINYI_LAST_MONTHS", "2")
+    with pytest.raises(SettingsError, match="MINYI_LAST_MONTHS"):
+        load_settings(home)

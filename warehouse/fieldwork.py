@@ -20,7 +20,8 @@ from warehouse.db import transaction
 
 
 def case_states(con: duckdb.DuckDBPyConnection, at: datetime) -> pl.DataFrame:
-    """One row per sampled case drawn by ``at``, with its contact state (see channels.schedule)."""
+    """One row per sampled case drawn by ``at``, with its contact state (see channels.schedule)
+    and the first channel the channel experiment assigned it (null outside it)."""
     return con.sql(
         f"""
         WITH attempts AS (
@@ -34,9 +35,11 @@ def case_states(con: duckdb.DuckDBPyConnection, at: datetime) -> pl.DataFrame:
                coalesce(a.last_step, 0)::INTEGER AS last_step,
                a.last_sent_at::TIMESTAMPTZ AS last_sent_at,
                (an.case_id IS NOT NULL OR cl.case_id IS NOT NULL OR coalesce(a.failed, false)
-                OR o.phone_e164 IS NOT NULL OR d.phone_e164 IS NOT NULL) AS closed
+                OR o.phone_e164 IS NOT NULL OR d.phone_e164 IS NOT NULL) AS closed,
+               x.assigned_channel
         FROM samples s
         JOIN cases c USING (case_id)
+        LEFT JOIN channel_assignments x USING (case_id)
         LEFT JOIN attempts a USING (case_id)
         LEFT JOIN answered an USING (case_id)
         LEFT JOIN closing cl USING (case_id)
@@ -61,12 +64,22 @@ def manual_used(con: duckdb.DuckDBPyConnection, at: datetime, zone: ZoneInfo) ->
 
 
 def write_outbox(
-    con: duckdb.DuckDBPyConnection, actions: pl.DataFrame, provider: str, at: datetime
+    con: duckdb.DuckDBPyConnection,
+    actions: pl.DataFrame,
+    provider: str,
+    at: datetime,
+    *,
+    randomised_share: float = 0.0,
+    seed: int = 0,
 ) -> pl.DataFrame:
     """Commit ``pending`` outbox rows for the actions; returns every row now to send.
 
     Those are the new rows and any left ``pending`` by a crash or marked ``retry``.
     Actions whose attempt already exists (a rerun at the same clock) are skipped.
+    A first attempt of the channel experiment (``assigned_channel`` and
+    ``offered_channels`` set, see ``channels.schedule``) also records the assignment
+    in ``channel_assignments``, with ``randomised_share`` and ``seed``, in the same
+    transaction, once.
     """
     if actions.is_empty():
         return pending_attempts(con)
@@ -74,6 +87,11 @@ def write_outbox(
         attempt_id=pl.col("case_id") + ":" + pl.col("step").cast(pl.String),
         provider=pl.lit(provider),
         created_at=pl.lit(at).cast(pl.Datetime("us", "UTC")),
+    )
+    experiment = (
+        rows.filter((pl.col("step") == 1) & pl.col("assigned_channel").is_not_null())
+        if "assigned_channel" in rows.columns
+        else rows.clear()
     )
     con.register("_actions", rows.to_arrow())
     try:
@@ -83,6 +101,14 @@ def write_outbox(
                 "SELECT attempt_id, case_id, channel, step, provider, 'pending', created_at "
                 "FROM _actions ON CONFLICT DO NOTHING"
             )
+            if experiment.height:
+                con.execute(
+                    "INSERT INTO channel_assignments "
+                    "SELECT case_id, sample_date, assigned_channel, offered_channels, "
+                    "$share, $seed, created_at FROM _actions "
+                    "WHERE step = 1 AND assigned_channel IS NOT NULL ON CONFLICT DO NOTHING",
+                    {"share": randomised_share, "seed": seed},
+                )
     finally:
         con.unregister("_actions")
     return pending_attempts(con)

@@ -313,3 +313,101 @@ def issue_serial(con: duckdb.DuckDBPyConnection, month: str, year: int) -> int:
         "INSERT INTO bulletin_issues VALUES (?, ?, ?, current_timestamp)", [month, year, serial]
     )
     return serial
+
+
+# --- judging performance (flows.month.judge_month) -------------------------------------
+
+
+def closed_months(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
+    """Every closed month and its cut-off."""
+    return dict(con.sql("SELECT month, cutoff FROM month_closes ORDER BY month").fetchall())
+
+
+def window_responses(con: duckdb.DuckDBPyConnection, months: list[str]) -> pl.DataFrame:
+    """The respondents of the given closed months, each at its own stored cut-off (so a late
+    answer never enters a judgement), with ``month``; the frame of ``sampling.adjustment``."""
+    return con.sql(
+        """
+        SELECT r.*, mc.month FROM v_responses r
+        JOIN month_closes mc ON mc.month = strftime(r.sample_date, '%Y-%m')
+        WHERE list_contains($months, mc.month) AND r.answered_at <= mc.cutoff
+          AND r.final_weight IS NOT NULL
+        ORDER BY r.case_id
+        """,
+        params={"months": months or [""]},
+    ).pl()
+
+
+def randomised_responses(con: duckdb.DuckDBPyConnection, months: list[str]) -> pl.DataFrame:
+    """Respondents of the channel experiment in the given closed months (at their cut-offs):
+    ``case_id``, ``month``, ``category``, ``assigned_channel``, ``channel``, ``satisfied``."""
+    return con.sql(
+        """
+        SELECT r.case_id, mc.month, r.category, x.assigned_channel, r.channel, r.satisfied
+        FROM v_responses r
+        JOIN channel_assignments x USING (case_id)
+        JOIN month_closes mc ON mc.month = strftime(r.sample_date, '%Y-%m')
+        WHERE list_contains($months, mc.month) AND r.answered_at <= mc.cutoff
+        ORDER BY r.case_id
+        """,
+        params={"months": months or [""]},
+    ).pl()
+
+
+def integrity_answers(
+    con: duckdb.DuckDBPyConnection, month: str, cutoff: datetime
+) -> pl.DataFrame:
+    """Answers to the integrity item (吃拿卡要) of the month by its cut-off: ``unit_id``,
+    ``inclusion_prob`` of the sampled case and ``integrity_report`` (a lead, never a veto)."""
+    first, nxt = month_bounds(month)
+    return con.sql(
+        """
+        SELECT c.unit_id, s.inclusion_prob, a.value = 'yes' AS integrity_report
+        FROM answers a JOIN samples s USING (case_id) JOIN cases c USING (case_id)
+        WHERE a.item = 'integrity' AND a.value IN ('yes', 'no') AND a.answered_at <= $cutoff
+          AND s.sample_date >= $first AND s.sample_date < $next
+        ORDER BY a.case_id
+        """,
+        params={"first": first, "next": nxt, "cutoff": cutoff},
+    ).pl()
+
+
+def store_judgement(con: duckdb.DuckDBPyConnection, month: str, frame: pl.DataFrame) -> None:
+    """The month's judgements (every purpose) replace the stored ones."""
+    _replace(
+        con, "unit_judgement", "month = $month", {"month": month}, frame.with_columns(month=pl.lit(month))
+    )
+
+
+def judgement(con: duckdb.DuckDBPyConnection, month: str, purpose: str) -> pl.DataFrame:
+    return con.sql(
+        "SELECT * FROM unit_judgement WHERE month = $month AND purpose = $purpose "
+        "ORDER BY peer_group, unit_id",
+        params={"month": month, "purpose": purpose},
+    ).pl()
+
+
+def store_channel_effects(
+    con: duckdb.DuckDBPyConnection, month: str, frame: pl.DataFrame
+) -> None:
+    _replace(
+        con, "channel_effects", "month = $month", {"month": month}, frame.with_columns(month=pl.lit(month))
+    )
+
+
+def channel_effects(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
+    return con.sql(
+        "SELECT * FROM channel_effects WHERE month = $month ORDER BY NOT reference, channel",
+        params={"month": month},
+    ).pl()
+
+
+def store_changes(con: duckdb.DuckDBPyConnection, month: str, frame: pl.DataFrame) -> None:
+    _replace(con, "unit_changes", "month = $month", {"month": month}, frame)
+
+
+def changes(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
+    return con.sql(
+        "SELECT * FROM unit_changes WHERE month = $month ORDER BY unit_id, comparison",
+        params={"month": month},
+    ).pl()

@@ -254,11 +254,85 @@ _V4: Final = [
     "ALTER TABLE loads ADD COLUMN phones_foreign BIGINT NOT NULL DEFAULT 0",
 ]
 
+# Judging performance (METHODS.md "Judging performance", "Channels"; issue 11): repeat
+# visitors' multiplicity, the randomised first channel, the judgement per purpose, the
+# channel effects, changes over time, 十佳 and integrity rates in the month's table.
+_V5: Final = [
+    # m_i of a repeat visitor's chosen case: pi = n_h / (N_h m_i), d = m_i N_h / n_h
+    "ALTER TABLE samples ADD COLUMN multiplicity INTEGER DEFAULT 1",
+    # a 'repeat_same_day' case: the case of the same number chosen for the day
+    "ALTER TABLE ineligible ADD COLUMN represented_by VARCHAR",
+    # the channel experiment: a random share of the sample gets a random first channel
+    """CREATE TABLE channel_assignments (
+        case_id VARCHAR PRIMARY KEY,
+        sample_date DATE NOT NULL,
+        assigned_channel VARCHAR NOT NULL,
+        offered_channels VARCHAR NOT NULL,  -- the provider's channels, e.g. 'sms,voice,manual'
+        randomised_share DOUBLE NOT NULL,
+        seed BIGINT NOT NULL,
+        assigned_at TIMESTAMPTZ NOT NULL)""",
+    "ALTER TABLE unit_month ADD COLUMN honour VARCHAR",
+    "ALTER TABLE unit_month ADD COLUMN integrity_rate DOUBLE",
+    # one judgement per closed month and purpose: evidence (the bulletin's, rolling
+    # window), honour (十佳 over the decision period so far), last (末位, pooled window)
+    """CREATE TABLE unit_judgement (
+        month VARCHAR NOT NULL,
+        purpose VARCHAR NOT NULL,
+        first_month VARCHAR NOT NULL,
+        last_month VARCHAR NOT NULL,
+        unit_id VARCHAR NOT NULL,
+        peer_group VARCHAR NOT NULL,
+        months INTEGER NOT NULL,
+        respondents INTEGER NOT NULL,
+        reportable BOOLEAN NOT NULL,
+        unadjusted_rate DOUBLE,
+        case_mix_rate DOUBLE,
+        adjusted_rate DOUBLE,
+        expected_rate DOUBLE,
+        channel_offset DOUBLE,
+        estimate DOUBLE,
+        se DOUBLE,
+        ci_low DOUBLE,
+        ci_high DOUBLE,
+        rank INTEGER,
+        rank_low INTEGER,
+        rank_high INTEGER,
+        p_below DOUBLE,
+        p_above DOUBLE,
+        evidence VARCHAR,
+        top_k INTEGER,
+        p_top DOUBLE,
+        honour BOOLEAN NOT NULL,
+        p_last DOUBLE,
+        last BOOLEAN NOT NULL,
+        PRIMARY KEY (month, purpose, unit_id))""",
+    """CREATE TABLE channel_effects (
+        month VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        first_month VARCHAR NOT NULL,
+        last_month VARCHAR NOT NULL,
+        respondents INTEGER NOT NULL,
+        channel_effect DOUBLE,            -- log-odds against the reference; null: not estimated
+        se DOUBLE,
+        reference BOOLEAN NOT NULL,
+        PRIMARY KEY (month, channel))""",
+    """CREATE TABLE unit_changes (
+        month VARCHAR NOT NULL,
+        unit_id VARCHAR NOT NULL,
+        comparison VARCHAR NOT NULL,      -- month_on_month (环比) or year_on_year (同比)
+        base_month VARCHAR NOT NULL,
+        change DOUBLE NOT NULL,
+        change_se DOUBLE NOT NULL,
+        significant BOOLEAN NOT NULL,
+        PRIMARY KEY (month, unit_id, comparison))""",
+]
+
 MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (
     (1, "initial schema", _V1),
     (2, "AAPOR outcome rates by unit, channel and month", _V2),
     (3, "closed days: the draw log of each day", _V3),
     (4, "case corrections; phone quality and corrections in the load log", _V4),
+    (5, "judging performance: multiplicity, channel experiment, judgements, changes", _V5),
 )
 
 CURRENT_VERSION: Final = MIGRATIONS[-1][0]

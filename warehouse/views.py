@@ -10,13 +10,17 @@ from __future__ import annotations
 from typing import Final
 
 VIEWS: Final[dict[str, str]] = {
+    # multiplicity: a repeat visitor's chosen case stands for its number's m cases of the day
+    # (inclusion_prob = n_h / (N_h m), design_weight = m N_h / n_h); assigned_channel: the
+    # randomly chosen first channel of the channel experiment, null outside it.
     "v_sample": """
         SELECT s.sample_date, s.case_id, c.unit_id, c.category, s.stratum,
                a.stratum_population, a.stratum_sample, s.inclusion_prob,
-               s.design_weight, s.seed
+               s.design_weight, s.seed, s.multiplicity, x.assigned_channel
         FROM samples s
         JOIN cases c USING (case_id)
-        JOIN allocations a ON a.sample_date = s.sample_date AND a.stratum = s.stratum""",
+        JOIN allocations a ON a.sample_date = s.sample_date AND a.stratum = s.stratum
+        LEFT JOIN channel_assignments x USING (case_id)""",
     "v_responses": """
         SELECT s.case_id, s.sample_date, c.unit_id, c.category, s.stratum,
                a.stratum_population, ans.channel, ans.answered_at,
@@ -40,8 +44,28 @@ VIEWS: Final[dict[str, str]] = {
         SELECT m.month, m.unit_id, u.unit_name, u.peer_group, m.sampled, m.responded,
                m.response_rate, m.satisfaction_rate, m.se, m.ci_low, m.ci_high,
                m.reportable, m.rank, m.flag, m.rank_low, m.rank_high, m.n_eff,
-               m.funnel_low, m.funnel_high
+               m.funnel_low, m.funnel_high, m.honour, m.integrity_rate
         FROM unit_month m
+        JOIN units u USING (unit_id)""",
+    # The judgement behind flag / honour / rank (METHODS.md "Judging performance"): one row
+    # per closed month, purpose (evidence: the bulletin's rolling window; honour: 十佳 over
+    # the decision period so far; last: 末位 over its pooled window) and unit.
+    "v_unit_judgement": """
+        SELECT j.month, j.purpose, j.first_month, j.last_month, j.unit_id, u.unit_name,
+               j.peer_group, j.months, j.respondents, j.reportable, j.unadjusted_rate,
+               j.case_mix_rate, j.adjusted_rate, j.estimate, j.se, j.ci_low, j.ci_high,
+               j.rank, j.rank_low, j.rank_high, j.p_below, j.p_above, j.evidence, j.top_k,
+               j.p_top, j.honour, j.p_last, j.last
+        FROM unit_judgement j
+        JOIN units u USING (unit_id)""",
+    "v_channel_effects": """
+        SELECT month, first_month, last_month, channel, respondents, channel_effect, se,
+               reference
+        FROM channel_effects""",
+    "v_unit_changes": """
+        SELECT g.month, g.unit_id, u.unit_name, g.comparison, g.base_month, g.change,
+               g.change_se, g.significant
+        FROM unit_changes g
         JOIN units u USING (unit_id)""",
     "v_response_rates": """
         SELECT rr.month, rr.unit_id, u.unit_name, rr.channel, rr.sampled,
@@ -76,7 +100,11 @@ VIEWS: Final[dict[str, str]] = {
         GROUP BY ALL""",
     # Re-derives every stored draw from the cases, the stored eligibility and the seed:
     # u = SHA-256("seed:case_id") first 8 bytes >> 11, / 2^53; the n_h smallest per stratum.
-    # ``ok`` is false where the stored sample is not exactly that (see README, "Auditing a draw").
+    # Repeat visitors: the case chosen for a number (``represented_by`` of the others) has
+    # the smallest u' = SHA-256("seed:number:case_id") of its number's cases (ties by
+    # case_id) and, when sampled, multiplicity m = 1 + the cases it stands for and weight
+    # m N_h / n_h. ``ok`` is false where the stored sample is not exactly that (see README,
+    # "Auditing a day's draw").
     "v_sample_audit": """
         WITH eligible AS (
             SELECT a.sample_date, a.stratum, a.stratum_population, a.stratum_sample, a.seed,
@@ -89,18 +117,41 @@ VIEWS: Final[dict[str, str]] = {
                               WHERE i.sample_date = a.sample_date AND i.case_id = c.case_id)),
         ranked AS (
             SELECT *, row_number() OVER (PARTITION BY sample_date, stratum ORDER BY u, case_id) AS k
-            FROM eligible)
+            FROM eligible),
+        day_seed AS (SELECT sample_date, any_value(seed) AS seed FROM allocations GROUP BY ALL),
+        stands_for AS (
+            SELECT i.sample_date, i.represented_by AS case_id, i.case_id AS other,
+                   ((('0x' || left(sha256(d.seed::VARCHAR || ':number:' || i.represented_by), 16))
+                     ::UBIGINT >> 11)::DOUBLE / 9007199254740992.0) AS u_chosen,
+                   ((('0x' || left(sha256(d.seed::VARCHAR || ':number:' || i.case_id), 16))
+                     ::UBIGINT >> 11)::DOUBLE / 9007199254740992.0) AS u_other
+            FROM ineligible i JOIN day_seed d USING (sample_date)
+            WHERE i.represented_by IS NOT NULL),
+        repeats AS (
+            SELECT case_id, count(*) + 1 AS m,
+                   bool_and(u_chosen < u_other OR (u_chosen = u_other AND case_id < other))
+                       AS chosen_ok
+            FROM stands_for GROUP BY case_id)
         SELECT r.sample_date, r.stratum, any_value(r.seed) AS seed,
                any_value(r.stratum_population) AS stratum_population,
                count(*) AS eligible_recomputed,
                any_value(r.stratum_sample) AS stratum_sample,
                count(s.case_id) AS sampled,
                count(s.case_id) FILTER (WHERE r.k <= r.stratum_sample) AS sampled_as_expected,
+               count(p.case_id) AS repeat_visitors,
+               coalesce(bool_and(p.chosen_ok), true)
+                 AND coalesce(bool_and(coalesce(s.multiplicity, 1) = coalesce(p.m, 1)
+                                       AND abs(s.design_weight - coalesce(p.m, 1)
+                                               * r.stratum_population / r.stratum_sample)
+                                           < 1e-9 * s.design_weight)
+                              FILTER (WHERE s.case_id IS NOT NULL), true) AS weights_ok,
                (count(*) = any_value(r.stratum_population)
                 AND count(s.case_id) = any_value(r.stratum_sample)
                 AND count(s.case_id) FILTER (WHERE r.k <= r.stratum_sample)
-                    = any_value(r.stratum_sample)) AS ok
+                    = any_value(r.stratum_sample)
+                AND weights_ok) AS ok
         FROM ranked r LEFT JOIN samples s ON s.case_id = r.case_id
+        LEFT JOIN repeats p ON p.case_id = r.case_id
         GROUP BY r.sample_date, r.stratum""",
     "v_followups": """
         SELECT f.case_id, f.unit_id, f.reason, f.status, f.created_at

@@ -36,6 +36,7 @@ def test_demo_month_end_to_end_and_reproducible(prefect_api: str, tmp_path: Path
         first = con.sql("SELECT * FROM v_unit_month ORDER BY unit_id").pl()
         units = con.sql("SELECT count(*) FROM units").fetchall()[0][0]
         assert first.height == units == 40
+        assert {"flag", "honour", "rank_low", "rank_high", "integrity_rate"} <= set(first.columns)
         assert first["sampled"].sum() == con.sql("SELECT count(*) FROM v_sample").fetchall()[0][0]
         assert first["reportable"].any()
         # every sampled case has exactly one disposition, every respondent a final weight
@@ -46,14 +47,34 @@ def test_demo_month_end_to_end_and_reproducible(prefect_api: str, tmp_path: Path
         assert con.sql(
             "SELECT count(*) FROM v_responses WHERE final_weight IS NULL"
         ).fetchall() == [(0,)]
-        # each stratum's design weights add up to its eligible population
+        # each stratum's design weights, a repeat visitor's divided by its multiplicity, add up
+        # to its eligible population; every draw re-derives in SQL
         check = con.sql(
-            "SELECT stratum, sum(design_weight) AS w, any_value(stratum_population) AS n "
+            "SELECT stratum, sum(design_weight / multiplicity) AS w, "
+            "any_value(stratum_population) AS n, max(multiplicity) AS m "
             "FROM v_sample GROUP BY stratum"
         ).pl()
-        assert (check["w"] - check["n"]).abs().max() < 1e-9
+        assert (check["w"] - check["n"]).abs().max() < 1e-9 and check["m"].max() > 1
+        assert con.sql("SELECT count(*) FROM v_sample_audit WHERE NOT ok").fetchall() == [(0,)]
+        # the channel experiment: about 5% got a random first channel, each channel drawn
+        arms = dict(
+            con.sql(
+                "SELECT assigned_channel, count(*) FROM v_sample "
+                "WHERE assigned_channel IS NOT NULL GROUP BY ALL"
+            ).fetchall()
+        )
+        assert set(arms) == {"sms", "voice", "manual"}
+        assert 0.03 < sum(arms.values()) / first["sampled"].sum() < 0.07
+        assert con.sql(
+            "SELECT count(*) FROM v_channel_effects WHERE month = $m", params={"m": MONTH}
+        ).fetchall() == [(3,)]
+        judged = con.sql(
+            "SELECT * FROM v_unit_judgement WHERE month = $m AND purpose = 'evidence'",
+            params={"m": MONTH},
+        ).pl()
     finally:
         con.close()
+    _planted_units_are_flagged_and_no_good_unit_is(tmp_path / "a", first, judged)
     bulletin = tmp_path / "a" / "bulletins" / MONTH
     assert (bulletin / "bulletin.html").read_text(encoding="utf-8").count("统计通报") >= 1
     assert pl.read_csv(bulletin / "units.csv").height == 40
@@ -70,6 +91,32 @@ def test_demo_month_end_to_end_and_reproducible(prefect_api: str, tmp_path: Path
     finally:
         con.close()
     assert_frame_equal(first, second)
+
+
+def _planted_units_are_flagged_and_no_good_unit_is(
+    home: Path, month: pl.DataFrame, judged: pl.DataFrame
+) -> None:
+    """Issue 11, done when: the demo's planted poor units (true rate 0.62 against peers near
+    0.88) are flagged ``below``, and no unit whose true rate is at or above its peer group's
+    mean is; the bulletin and conduct.csv say so."""
+    from demo.district import PLANTED
+
+    truth = pl.read_parquet(home / "demo" / "units_truth.parquet").with_columns(
+        (
+            (pl.col("true_p").sum().over("peer_group") - pl.col("true_p"))
+            / (pl.len().over("peer_group") - 1)
+        ).alias("peers")
+    )
+    below = set(month.filter(pl.col("flag") == "below")["unit_id"])
+    assert set(PLANTED) <= below
+    good = set(truth.filter(pl.col("true_p") >= pl.col("peers"))["unit_id"])
+    assert not below & good
+    assert set(judged.filter(pl.col("evidence") == "below")["unit_id"]) >= set(PLANTED)
+    conduct = pl.read_csv(home / "bulletins" / MONTH / "conduct.csv", infer_schema=False)
+    assert set(conduct.filter(pl.col("evidence") == "below")["unit_id"]) == below
+    assert conduct["p_below"].is_not_null().any() and conduct["months"].is_not_null().any()
+    html = (home / "bulletins" / MONTH / "bulletin.html").read_text(encoding="utf-8")
+    assert "明显低于同类" in html
 
 
 def _failed_validation_blocks_the_bulletin(home: Path) -> None:

@@ -74,6 +74,8 @@ def test_kill_and_restart_never_contacts_anyone_twice(
             "MINYI_TWILIO_API_URL": api_url,
             "MINYI_MESSAGES_PER_SECOND": "1000",
             "MINYI_PROVIDER": "twilio",
+            # everyone's first contact is an SMS here (no channel experiment): one per number
+            "MINYI_RANDOMISED_SHARE": "0",
         }
         command = [
             sys.executable,

@@ -183,6 +183,9 @@ def test_a_group_of_one_has_no_peers() -> None:
     d = _direct([0.6], [100])
     row = judge(d, _units(d), seed=8).row(0, named=True)
     assert row[EVIDENCE] == "none" and row[P_BELOW] is None and row[RANK] == 1
+    # nor a 十佳 place: better than nobody is no honour (a real home may have such groups)
+    assert row[HONOUR] is False and row[TOP_K] == 0 and row[P_TOP] is None
+    assert Rules().top_places(1) == 0 and Rules().top_places(2) == 1
 
 
 def test_same_seed_same_result_whatever_the_row_order_and_other_groups() -> None:

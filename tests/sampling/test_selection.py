@@ -270,3 +270,67 @@ def test_stratum_with_zero_sample_contributes_no_rows() -> None:
     )
     sample = select(frame, allocation, 3)
     assert sample[STRATUM].to_list() == ["b", "b"]
+
+
+# --- repeat visitors: multiplicity (METHODS.md "Frame and eligibility") --------------------
+
+
+def test_multiplicity_enters_the_inclusion_probability_and_the_weight() -> None:
+    from minyi.columns import MULTIPLICITY
+
+    frame = _frame({"a": 6, "b": 3}).with_columns(
+        pl.Series(MULTIPLICITY, [1, 3, 1, 2, 1, 1, 4, 1, 1], dtype=pl.Int32)
+    )
+    allocation = _allocation(frame, 5)
+    sample = select(frame, allocation, seed=7)
+    m = sample[MULTIPLICITY].cast(pl.Float64)
+    ratio = sample[STRATUM_POPULATION] / sample[STRATUM_SAMPLE]
+    assert (sample[DESIGN_WEIGHT] - m * ratio).abs().max() < 1e-12
+    assert (sample[INCLUSION_PROB] * sample[DESIGN_WEIGHT] - 1.0).abs().max() < 1e-12
+    # the draw itself does not depend on the multiplicity: the same cases are selected
+    plain = select(frame.drop(MULTIPLICITY), allocation, seed=7)
+    assert sample[CASE_ID].to_list() == plain[CASE_ID].to_list()
+    assert (plain[DESIGN_WEIGHT] == plain[STRATUM_POPULATION] / plain[STRATUM_SAMPLE]).all()
+    for bad in ([0] * 9, [None] * 9, [1.5] * 9):
+        with pytest.raises(InvalidValuesError, match=MULTIPLICITY):
+            select(frame.with_columns(pl.Series(MULTIPLICITY, bad)), allocation, seed=7)
+
+
+def test_the_two_phase_weights_are_unbiased_for_all_cases() -> None:
+    """Numbers with several cases keep one by u' = prn(seed, "number:" + case_id) (as
+    ``warehouse.design.day_frame`` does in SQL), the kept ones are drawn by stratum, and
+    Σ d·y over the sample estimates the total over *all* cases without bias — while keeping
+    only a number's first case, as before, is biased when repeat visitors differ."""
+    from minyi.columns import MULTIPLICITY
+
+    rng = np.random.default_rng(3)
+    n_cases = 120
+    number = rng.integers(0, 60, size=n_cases)  # ~2 cases per number, some with many
+    strata = np.where(np.arange(n_cases) % 3 == 0, "x", "y")
+    cases = pl.DataFrame(
+        {CASE_ID: [f"K{i:04d}" for i in range(n_cases)], STRATUM: strata, "number": number}
+    ).with_columns(pl.len().over("number").alias("visits"))
+    # repeat visitors are the dissatisfied ones: y depends on the number's visits
+    y = (cases["visits"] >= 3).cast(pl.Float64).to_numpy() * 10.0 + rng.random(n_cases)
+    cases = cases.with_columns(pl.Series("y", y))
+    truth = float(y.sum())
+    firsts = cases.group_by("number").agg(pl.all().sort_by(CASE_ID).first())
+    firsts = firsts.select(CASE_ID, STRATUM, "y")
+    estimates, first_only = [], []
+    for seed in range(300):
+        u = prn(seed, "number:" + cases[CASE_ID])
+        keyed = cases.with_columns(u.alias("__u"))
+        kept = (
+            keyed.sort("__u", CASE_ID)
+            .group_by("number", maintain_order=True)
+            .agg(pl.all().first(), pl.len().cast(pl.Int32).alias(MULTIPLICITY))
+            .drop("__u")
+        )
+        _, sample = draw(kept.select(CASE_ID, STRATUM, MULTIPLICITY, "y"), 12, 1, "equal", seed)
+        estimates.append(float((sample[DESIGN_WEIGHT] * sample["y"]).sum()))
+        _, old = draw(firsts, 12, 1, "equal", seed)
+        first_only.append(float((old[DESIGN_WEIGHT] * old["y"]).sum()))
+    mean, sd = float(np.mean(estimates)), float(np.std(estimates))
+    assert abs(mean - truth) < 4 * sd / len(estimates) ** 0.5
+    old_mean, old_sd = float(np.mean(first_only)), float(np.std(first_only))
+    assert abs(old_mean - truth) > 6 * old_sd / len(first_only) ** 0.5

@@ -30,7 +30,7 @@ def test_small_cells_show_counts_only(
             [f"2026-10-12|{cat}", cat],
         )
         con.execute(
-            "INSERT INTO samples VALUES (?, DATE '2026-10-12', ?, 0.5, 0.8, 1.25, 1)",
+            "INSERT INTO samples (case_id, sample_date, stratum, prn, inclusion_prob, design_weight, seed) VALUES (?, DATE '2026-10-12', ?, 0.5, 0.8, 1.25, 1)",
             [f"C{i}", f"2026-10-12|{cat}"],
         )
         con.execute(

@@ -45,7 +45,7 @@ def test_ingest_is_idempotent_and_quarantines_strangers(
     )
     load_cases(con, cases, ZoneInfo("Asia/Shanghai"))
     con.execute(
-        "INSERT INTO samples VALUES ('S1', DATE '2026-10-12', 's', 0.1, 0.5, 2, 1), "
+        "INSERT INTO samples (case_id, sample_date, stratum, prn, inclusion_prob, design_weight, seed) VALUES ('S1', DATE '2026-10-12', 's', 0.1, 0.5, 2, 1), "
         "('S2', DATE '2026-10-12', 's', 0.2, 0.5, 2, 1)"
     )
     frame = _events(

@@ -78,3 +78,30 @@ def test_a_previous_version_is_migrated_without_loss(tmp_path: Path) -> None:
             (0, 0)
         ]
         assert migrated.sql("SELECT count(*) FROM case_corrections").fetchall() == [(0,)]
+
+
+def test_version_4_samples_get_multiplicity_one_and_no_judgement(tmp_path: Path) -> None:
+    """Draws stored before repeat visitors competed keep their weights: multiplicity 1."""
+    from warehouse.schema import MIGRATIONS
+
+    path = tmp_path / "v4.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, note VARCHAR, "
+        "applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    for version, note, statements in MIGRATIONS[:4]:
+        for statement in statements:
+            con.execute(statement)
+        con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [version, note])
+    con.execute("INSERT INTO samples VALUES ('C1', DATE '2026-10-12', 's', 0.1, 0.5, 2.0, 7)")
+    con.execute("INSERT INTO ineligible VALUES (DATE '2026-10-12', 'C2', 'repeat_same_day')")
+    con.close()
+    with connect(path) as migrated:
+        assert schema_version(migrated) == CURRENT_VERSION == 5
+        assert migrated.sql("SELECT case_id, multiplicity, design_weight FROM samples").fetchall() == [
+            ("C1", 1, 2.0)
+        ]
+        assert migrated.sql("SELECT represented_by FROM ineligible").fetchall() == [(None,)]
+        for table in ("unit_judgement", "channel_effects", "unit_changes", "channel_assignments"):
+            assert migrated.sql(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
