@@ -16,8 +16,10 @@ import duckdb
 import polars as pl
 
 from flows import validation
+from minyi import keys, months
 from minyi.errors import UsageRefused
 from minyi.settings import Settings
+from minyi.vocab import HOME_DEMO
 from sampling.errors import MinimumExceedsTotalError
 from sampling.selection import draw as draw_sample
 from warehouse import design, draws, fieldwork
@@ -177,16 +179,22 @@ def draw_day(
             stored.minimum_asked,
             stored.minimum_used,
         )
+    key = selection_key(con, settings, day)
     frame = design.day_frame(
-        con, day, settings.cooldown_days, settings.excluded_categories, seed=settings.sample_seed
+        con,
+        day,
+        settings.cooldown_days,
+        settings.excluded_categories,
+        seed=settings.sample_seed,
+        key=key,
     )
     eligible, ineligible = design.split_frame(frame, day)
     minimum = settings.min_per_stratum
     try:
-        allocation, sample = _draw(eligible, settings, minimum)
+        allocation, sample = _draw(eligible, settings, minimum, key)
     except MinimumExceedsTotalError as exc:
         minimum = exc.feasible_minimum
-        allocation, sample = _draw(eligible, settings, minimum)
+        allocation, sample = _draw(eligible, settings, minimum, key)
     design.store_sample(
         con,
         day,
@@ -198,6 +206,7 @@ def draw_day(
         minimum_asked=settings.min_per_stratum,
         minimum_used=minimum,
         seed=settings.sample_seed,
+        key=key,
     )
     return DrawReport(
         day,
@@ -213,7 +222,7 @@ def draw_day(
 
 
 def _draw(
-    eligible: pl.DataFrame, settings: Settings, minimum: int
+    eligible: pl.DataFrame, settings: Settings, minimum: int, key: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     return draw_sample(
         eligible,
@@ -221,7 +230,32 @@ def _draw(
         minimum=minimum,
         method=settings.allocation,
         seed=settings.sample_seed,
+        key=key,
     )
+
+
+def _secret(con: duckdb.DuckDBPyConnection, settings: Settings, month: str) -> str:
+    from flows.wiring import home_kind
+
+    demo = settings.sample_seed if home_kind(con) == HOME_DEMO else None
+    return keys.selection_secret(settings.home, month, demo)
+
+
+def selection_key(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> str:
+    """The day's PRN key, HMAC(month secret, date) (METHODS.md "Selection key").
+
+    The commitments of the day's month and of the next are stored first, so the next
+    month's is in the staff copy before that month begins.
+    """
+    month = months.of(day)
+    for which in (month, months.previous(month, -1)):
+        draws.commit_selection_key(con, which, keys.commitment(_secret(con, settings, which)))
+    return keys.day_key(_secret(con, settings, month), day.isoformat())
+
+
+def reveal_selection_key(con: duckdb.DuckDBPyConnection, settings: Settings, month: str) -> None:
+    """After the month's close: its secret goes into the warehouse (and the staff copy)."""
+    draws.reveal_selection_key(con, month, _secret(con, settings, month))
 
 
 def _new_cases_since_draw(con: duckdb.DuckDBPyConnection, day: date) -> bool:

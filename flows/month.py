@@ -111,12 +111,14 @@ def close_month(
     month), the judgements, changes and integrity rates (:mod:`flows.judging`), blocking
     validation."""
     from expectations.validate import build_data_docs, validate
+    from flows.intake import reveal_selection_key
     from sampling.comparison import compare_units
     from sampling.estimation import domain_estimates
     from sampling.weights import nonresponse_adjust
 
     coded = finalise_dispositions(con, month, cutoff, final=True)
     monthly.record_close(con, month, cutoff)
+    reveal_selection_key(con, settings, month)
     weights = nonresponse_adjust(monthly.sampled_for_weighting(con, month, cutoff))
     monthly.store_weights(con, month, weights)
     responses = monthly.responses(con, month, cutoff)

@@ -8,6 +8,8 @@ mode 0600, created exclusively so that two processes starting together agree.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -47,3 +49,24 @@ def private_file(home: Path, name: str, text: str) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
     return path.resolve()
+
+
+def selection_secret(home: Path, month: str, demo_seed: int | None = None) -> str:
+    """The month's selection secret (METHODS.md "Selection key"), kept in ``<home>/secrets/``.
+
+    A demo home derives it from its seed, so that the same seed gives the same draws;
+    a real home's is random and nobody can compute a draw before it is made.
+    """
+    if demo_seed is not None:
+        return hashlib.sha256(f"minyi-demo-selection:{demo_seed}:{month}".encode()).hexdigest()
+    return home_secret(home, f"selection-{month}").get_secret_value()
+
+
+def day_key(secret: str, day: str) -> str:
+    """The PRN key of a day: HMAC-SHA256(month secret, ISO date), hex."""
+    return hmac.new(secret.encode(), day.encode(), hashlib.sha256).hexdigest()
+
+
+def commitment(secret: str) -> str:
+    """What is published before the month: SHA-256 of the secret, hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -35,6 +35,15 @@ _SCALE = 2.0**-53
 _CHUNK = 65_536  # case ids hashed per batch in prn()
 
 
+def _check_key(key: int | str) -> None:
+    """An integer seed, or a non-empty text key without ':' (it separates the key)."""
+    if isinstance(key, str):
+        if not key or ":" in key:
+            raise InvalidParameterError("key", key, "a non-empty text without ':'")
+        return
+    _check_seed(key)
+
+
 def _check_seed(seed: int) -> int:
     """Return ``seed`` if it is a plain int in [0, 2**63 − 1], else raise InvalidParameterError."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= _MAX_SEED:
@@ -42,14 +51,16 @@ def _check_seed(seed: int) -> int:
     return seed
 
 
-def prn(seed: int, case_ids: pl.Series) -> pl.Series:
-    """Permanent random numbers u_i = SHA-256(seed ‖ case_id) as fractions in [0, 1).
+def prn(seed: int | str, case_ids: pl.Series) -> pl.Series:
+    """Permanent random numbers u_i = SHA-256(key ‖ case_id) as fractions in [0, 1).
 
-    METHODS.md "Selection"; byte layout in the module docstring. ``case_ids`` must be
+    METHODS.md "Selection"; byte layout in the module docstring. The key is the
+    day's selection key (a hex text, METHODS.md "Selection key"), or an integer seed
+    written in decimal (draws made before selection keys). ``case_ids`` must be
     a String series without nulls. The result is a Float64 series named ``prn``,
     aligned with ``case_ids`` (same length and order).
     """
-    _check_seed(seed)
+    _check_key(seed)
     if case_ids.dtype != pl.String:
         raise InvalidValuesError("case_ids", case_ids.name, f"must be String, not {case_ids.dtype}")
     if case_ids.null_count():

@@ -56,7 +56,9 @@ _RANK = "__rank_in_stratum"
 _COUNT = "__frame_count"
 
 
-def select(frame: pl.DataFrame, allocation: pl.DataFrame, seed: int) -> pl.DataFrame:
+def select(
+    frame: pl.DataFrame, allocation: pl.DataFrame, seed: int, key: str | None = None
+) -> pl.DataFrame:
     """Select the n_h smallest-PRN cases of every stratum (METHODS.md, "Selection").
 
     ``frame`` holds the eligible cases, at least ``case_id`` (String, unique) and
@@ -69,12 +71,17 @@ def select(frame: pl.DataFrame, allocation: pl.DataFrame, seed: int) -> pl.DataF
     ``inclusion_prob`` (n_h/(N_h·m)), ``design_weight`` (m·N_h/n_h) and ``seed`` added.
     """
     _check_frame(frame)
-    return _select(frame, _check_allocation(allocation, frame), seed)
+    return _select(frame, _check_allocation(allocation, frame), seed, key)
 
 
-def _select(frame: pl.DataFrame, design: pl.DataFrame, seed: int) -> pl.DataFrame:
-    """:func:`select` on a checked frame and its checked (stratum, N_h, n_h) table."""
-    u = prn(seed, frame[CASE_ID])
+def _select(
+    frame: pl.DataFrame, design: pl.DataFrame, seed: int, key: str | None = None
+) -> pl.DataFrame:
+    """:func:`select` on a checked frame and its checked (stratum, N_h, n_h) table.
+
+    The PRNs use the day's selection ``key`` when given, else the seed in decimal; the
+    ``seed`` is stored on the rows either way."""
+    u = prn(seed if key is None else key, frame[CASE_ID])
     # Only cases at or below their stratum's n_h-th smallest PRN can be selected. The
     # cut is found on (stratum, u, n_h) alone and only the rows under it are copied and
     # sorted (ties in u_i by case_id), never the whole day's frame.
@@ -113,6 +120,7 @@ def draw(
     method: Method,
     seed: int,
     stratum_sd: pl.DataFrame | None = None,
+    key: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Allocate from the frame's stratum counts, then select; returns ``(allocation, sample)``.
 
@@ -131,7 +139,7 @@ def draw(
     design = allocation.select(
         pl.col(STRATUM), pl.col(STRATUM_POPULATION, STRATUM_SAMPLE).cast(pl.Int64)
     )
-    return allocation, _select(frame, design, seed)
+    return allocation, _select(frame, design, seed, key)
 
 
 def _check_frame(frame: pl.DataFrame) -> None:

@@ -69,7 +69,7 @@ repeated AS (  -- numbers with more than one case still eligible today
     GROUP BY phone_e164 HAVING count(*) > 1),
 competing AS (
     SELECT c.phone_e164, c.case_id,
-           ((('0x' || left(sha256($seed::VARCHAR || ':number:' || c.case_id), 16))::UBIGINT
+           ((('0x' || left(sha256($key || ':number:' || c.case_id), 16))::UBIGINT
              >> 11)::DOUBLE / 9007199254740992.0) AS u
     FROM checked c SEMI JOIN repeated r ON r.phone_e164 = c.phone_e164
     WHERE c.reason IS NULL),
@@ -94,6 +94,7 @@ def day_frame(
     excluded: tuple[str, ...],
     *,
     seed: int,
+    key: str | None = None,
 ) -> pl.DataFrame:
     """Every case completed on ``day``: ``case_id``, ``unit_id``, ``category``, ``reason``
     (null = eligible), ``represented_by`` and ``multiplicity``.
@@ -106,7 +107,7 @@ def day_frame(
 
     **Repeat visitors** (METHODS.md "Frame and eligibility"; :mod:`sampling.selection`).
     The cases of a number that pass every other check compete: the one with the smallest
-    u' = SHA-256(``"<seed>:number:<case_id>"``) (ties by ``case_id``) stays eligible with
+    u' = SHA-256(``"<key>:number:<case_id>"``) (the day's selection key, else the seed) (ties by ``case_id``) stays eligible with
     ``multiplicity`` m = the number of competing cases, so its design weight becomes
     m · N_h / n_h; each other one is ``repeat_same_day`` with ``represented_by`` naming
     the winner (stored in ``ineligible``, so ``v_sample_audit`` re-derives the choice).
@@ -118,7 +119,7 @@ def day_frame(
             "day": day,
             "cooldown": cooldown_days,
             "excluded": list(excluded) if excluded else [""],
-            "seed": seed,
+            "key": str(seed) if key is None else key,
         },
     ).pl()
 
@@ -142,6 +143,7 @@ def store_sample(
     minimum_asked: int,
     minimum_used: int,
     seed: int,
+    key: str | None = None,
 ) -> None:
     """Store the ineligible reasons, the allocation, the sample and the draw log of ``day``,
     in one transaction (a day is drawn whole or not at all)."""
@@ -191,6 +193,7 @@ def store_sample(
             minimum_asked=minimum_asked,
             minimum_used=minimum_used,
             seed=seed,
+            key=key,
         )
 
 

@@ -86,10 +86,12 @@ def record_draw(
     minimum_asked: int,
     minimum_used: int,
     seed: int,
+    key: str | None = None,
 ) -> None:
     """Log the draw of ``day`` (inside the caller's transaction that stores the sample)."""
     con.execute(
-        "INSERT INTO day_draws VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO day_draws (sample_date, drawn_at, cases, eligible, sampled, strata, total, "
+        "minimum_asked, minimum_used, seed, prn_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             day,
             datetime.now(UTC),
@@ -101,6 +103,7 @@ def record_draw(
             minimum_asked,
             minimum_used,
             seed,
+            key,
         ],
     )
 
@@ -129,3 +132,21 @@ def drawn_days(con: duckdb.DuckDBPyConnection, dates: Iterable[date | None]) -> 
     move the case in or out of the frame the sample was drawn from.
     """
     return closed_days(con, (day for day in dates if day is not None))
+
+
+def commit_selection_key(con: duckdb.DuckDBPyConnection, month: str, commitment: str) -> None:
+    """Store a month's commitment once (it never changes afterwards)."""
+    con.execute(
+        "INSERT INTO selection_keys (month, commitment, committed_at) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [month, commitment, datetime.now(UTC)],
+    )
+
+
+def reveal_selection_key(con: duckdb.DuckDBPyConnection, month: str, secret: str) -> None:
+    """Publish a closed month's secret, so anyone can re-derive its draws."""
+    con.execute(
+        "UPDATE selection_keys SET secret = ?, revealed_at = coalesce(revealed_at, ?) "
+        "WHERE month = ?",
+        [secret, datetime.now(UTC), month],
+    )

@@ -327,12 +327,27 @@ _V5: Final = [
         PRIMARY KEY (month, unit_id, comparison))""",
 ]
 
+# An unpredictable, auditable draw (METHODS.md "Selection key"): the PRN key of a day is
+# HMAC-SHA256(month secret, date); the month's commitment SHA-256(secret) is stored before
+# the month, the secret itself only once the month is closed.
+_V7: Final = [
+    "ALTER TABLE day_draws ADD COLUMN prn_key VARCHAR",
+    """CREATE TABLE selection_keys (
+        month VARCHAR PRIMARY KEY,
+        commitment VARCHAR NOT NULL,
+        committed_at TIMESTAMPTZ NOT NULL,
+        secret VARCHAR,
+        revealed_at TIMESTAMPTZ)""",
+]
+
 MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (
     (1, "initial schema", _V1),
     (2, "AAPOR outcome rates by unit, channel and month", _V2),
     (3, "closed days: the draw log of each day", _V3),
     (4, "case corrections; phone quality and corrections in the load log", _V4),
     (5, "judging performance: multiplicity, channel experiment, judgements, changes", _V5),
+    # 6 is the casework mirror (merged from its branch)
+    (7, "selection keys: HMAC day keys, month commitments revealed after close", _V7),
 )
 
 CURRENT_VERSION: Final = MIGRATIONS[-1][0]

@@ -98,34 +98,39 @@ VIEWS: Final[dict[str, str]] = {
         SELECT i.sample_date, c.unit_id, c.category, i.reason, count(*) AS cases
         FROM ineligible i JOIN cases c USING (case_id)
         GROUP BY ALL""",
-    # Re-derives every stored draw from the cases, the stored eligibility and the seed:
-    # u = SHA-256("seed:case_id") first 8 bytes >> 11, / 2^53; the n_h smallest per stratum.
+    # Re-derives every stored draw from the cases, the stored eligibility and the day's
+    # selection key (``day_draws.prn_key``; the seed in decimal for draws made before keys):
+    # u = SHA-256("key:case_id") first 8 bytes >> 11, / 2^53; the n_h smallest per stratum.
     # Repeat visitors: the case chosen for a number (``represented_by`` of the others) has
     # the smallest u' = SHA-256("seed:number:case_id") of its number's cases (ties by
     # case_id) and, when sampled, multiplicity m = 1 + the cases it stands for and weight
     # m N_h / n_h. ``ok`` is false where the stored sample is not exactly that (see README,
     # "Auditing a day's draw").
     "v_sample_audit": """
-        WITH eligible AS (
+        WITH day_key AS (
+            SELECT a.sample_date, any_value(a.seed) AS seed,
+                   coalesce(any_value(dd.prn_key), any_value(a.seed)::VARCHAR) AS key
+            FROM allocations a LEFT JOIN day_draws dd USING (sample_date) GROUP BY ALL),
+        eligible AS (
             SELECT a.sample_date, a.stratum, a.stratum_population, a.stratum_sample, a.seed,
                    c.case_id,
-                   ((('0x' || left(sha256(a.seed::VARCHAR || ':' || c.case_id), 16))::UBIGINT
+                   ((('0x' || left(sha256(d.key || ':' || c.case_id), 16))::UBIGINT
                      >> 11)::DOUBLE / 9007199254740992.0) AS u
             FROM allocations a
+            JOIN day_key d USING (sample_date)
             JOIN cases c ON c.service_date = a.sample_date AND c.category = a.category
             WHERE NOT EXISTS (SELECT 1 FROM ineligible i
                               WHERE i.sample_date = a.sample_date AND i.case_id = c.case_id)),
         ranked AS (
             SELECT *, row_number() OVER (PARTITION BY sample_date, stratum ORDER BY u, case_id) AS k
             FROM eligible),
-        day_seed AS (SELECT sample_date, any_value(seed) AS seed FROM allocations GROUP BY ALL),
         stands_for AS (
             SELECT i.sample_date, i.represented_by AS case_id, i.case_id AS other,
-                   ((('0x' || left(sha256(d.seed::VARCHAR || ':number:' || i.represented_by), 16))
+                   ((('0x' || left(sha256(d.key || ':number:' || i.represented_by), 16))
                      ::UBIGINT >> 11)::DOUBLE / 9007199254740992.0) AS u_chosen,
-                   ((('0x' || left(sha256(d.seed::VARCHAR || ':number:' || i.case_id), 16))
+                   ((('0x' || left(sha256(d.key || ':number:' || i.case_id), 16))
                      ::UBIGINT >> 11)::DOUBLE / 9007199254740992.0) AS u_other
-            FROM ineligible i JOIN day_seed d USING (sample_date)
+            FROM ineligible i JOIN day_key d USING (sample_date)
             WHERE i.represented_by IS NOT NULL),
         repeats AS (
             SELECT case_id, count(*) + 1 AS m,

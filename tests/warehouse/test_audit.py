@@ -59,7 +59,7 @@ def test_sample_audit_recomputes_the_draw_and_catches_tampering(
 def test_repeat_visitors_compete_by_prn_and_carry_their_multiplicity(
     tmp_path: Path, units_file: Path
 ) -> None:
-    """A number's cases of the day compete by u' = SHA-256("seed:number:case_id"); the winner
+    """A number's cases of the day compete by u' = SHA-256("key:number:case_id"); the winner
     carries the multiplicity, the others point to it; the audit re-derives both."""
     import polars as pl
 
@@ -88,10 +88,12 @@ def test_repeat_visitors_compete_by_prn_and_carry_their_multiplicity(
         report = draw_day(con, settings, date(2026, 10, 12), date(2026, 10, 13))
     assert report.ineligible == {"repeat_same_day": 3, "excluded_category": 1}
     assert report.sampled == report.eligible == 14  # every eligible case: take-all strata
+    with open_warehouse(settings) as con:
+        (key,), = con.sql("SELECT prn_key FROM day_draws").fetchall()  # the day's selection key
     u = dict(
         zip(
             [f"R0{i}" for i in range(1, 5)],
-            prn(20260101, pl.Series([f"number:R0{i}" for i in range(1, 5)])),
+            prn(key, pl.Series([f"number:R0{i}" for i in range(1, 5)])),
             strict=True,
         )
     )
