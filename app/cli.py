@@ -35,11 +35,11 @@ class Context:
 
         return load_settings(self.home, **overrides)
 
-    def prefect(self, settings: Settings) -> None:
+    def prefect(self, settings: Settings, wait: bool = True) -> None:
         """Point this process at the Prefect API before any flow is imported."""
         from flows.runtime import prepare
 
-        prepare(settings.home, self.debug, echo=lambda line: click.echo(line, err=True))
+        prepare(settings.home, self.debug, echo=lambda line: click.echo(line, err=True), wait=wait)
 
 
 def _run_flow(settings: Settings, function: Any, *args: Any, **kwargs: Any) -> Any:
@@ -137,7 +137,7 @@ def demo(
     home = home_opt or obj.home or Path(os.environ.get("MINYI_HOME") or "minyi-home")
     prepare_home(home, seed)
     settings = obj.settings() if obj.home == home else Context(home, obj.debug).settings()
-    obj.prefect(settings)
+    obj.prefect(settings, wait=False)  # the server boots while the district is built
     run_demo(settings, month, seed, lang, echo=click.echo, cases_per_day=cases_per_day, channel=channel)
 
 

@@ -57,7 +57,8 @@ def run_demo(
     sends them through Alibaba Cloud's official SDKs to the local Alibaba Cloud
     emulator, whose pushes reach the real callback receiver (:func:`emulated_aliyun`).
     """
-    from flows.cycle import demo_flow
+    from flows.cycle import demo_flow, warm_up
+    from flows.runtime import wait_ready
 
     if channel not in CHANNELS:
         raise ValueError(f"unknown demo channel {channel!r}; one of {', '.join(CHANNELS)}")
@@ -66,6 +67,7 @@ def run_demo(
     echo(f"minyi demo: district of seed {seed}, month {month}, home {home}")
     _, files, opted = write_demo_inputs(home, month, seed, settings.zone, cases_per_day)
     echo(f"inputs: {len(files)} daily case exports, {len(opted)} numbers opted out earlier")
+    warm_up()  # the heavy imports, while the Prefect server boots in its own process
     rounds = {day.isoformat(): demo_clock(day, settings.zone) for day in sorted(files)}
     last = max(files)
     close_rounds = [
@@ -74,6 +76,7 @@ def run_demo(
         for at in demo_clock(last + timedelta(days=k), settings.zone)
     ]
     cutoff = close_rounds[-1]
+    wait_ready(home)
     with ExitStack() as stack:
         hold = channel != "simulated"
         if hold:

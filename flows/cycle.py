@@ -57,6 +57,14 @@ bulletin_task = task(name="write-bulletin", cache_policy=NO_CACHE)(month_stage.w
 publish_task = _io_task("publish")(publish)
 
 
+def warm_up() -> None:
+    """Import what the runs will need (validation, rendering) ahead of time."""
+    from bulletins import render  # noqa: F401
+    from expectations.validate import _context
+
+    _context()
+
+
 def local_today(settings: Settings, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(settings.zone).date()
 

@@ -61,14 +61,16 @@ def prefect_home(home: Path) -> Path:
     return (home / ".prefect").resolve()
 
 
-def prepare(home: Path, debug: bool = False, echo: Callable[[str], None] | None = None) -> str:
+def prepare(
+    home: Path, debug: bool = False, echo: Callable[[str], None] | None = None, wait: bool = True
+) -> str:
     """Point this process at a Prefect API (starting the home's server if needed); its URL."""
     quiet(debug)
     url = os.environ.get("PREFECT_API_URL")
     if url:
         return url
     os.environ.setdefault("PREFECT_HOME", str(prefect_home(home)))
-    url = ensure_local_server(home, echo)
+    url = ensure_local_server(home, echo, wait)
     os.environ["PREFECT_API_URL"] = url
     return url
 
@@ -120,25 +122,44 @@ def local_server(home: Path) -> dict[str, object] | None:
     return dict(info)
 
 
-def ensure_local_server(home: Path, echo: Callable[[str], None] | None = None) -> str:
-    """The URL of the home's persistent Prefect server, started if it is not running."""
+def ensure_local_server(
+    home: Path, echo: Callable[[str], None] | None = None, wait: bool = True
+) -> str:
+    """The URL of the home's persistent Prefect server, started if it is not running.
+
+    With ``wait=False`` a server just started may still be booting: call
+    :func:`wait_ready` before the first flow run (the demo builds its inputs meanwhile).
+    """
     folder = prefect_home(home)
     with _locked(folder / "server.lock"):
         info = local_server(home)
-        if info is not None:
+        if info is None:
+            if echo:
+                echo(f"starting the Prefect server of this home ({folder}); it keeps running…")
+            url = _spawn(folder)
+        else:
             url = str(info["url"])
-            deadline = time.monotonic() + START_TIMEOUT_SECONDS
-            while not _healthy(url):  # started by another command a moment ago
-                if time.monotonic() > deadline:
-                    raise PrefectUnavailable(f"{url} does not answer; see {folder / 'server.log'}")
-                time.sleep(0.5)
-            return url
-        if echo:
-            echo(f"starting the Prefect server of this home ({folder}); it keeps running…")
-        return _start(folder)
+    if wait:
+        wait_ready(home, url)
+    return url
 
 
-def _start(folder: Path) -> str:
+def wait_ready(home: Path, url: str | None = None) -> None:
+    """Wait until the home's server answers (or raise PrefectUnavailable)."""
+    folder = prefect_home(home)
+    url = url or os.environ.get("PREFECT_API_URL") or ""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not _healthy(url):
+        info = local_server(home)
+        if info is None and not os.environ.get("PREFECT_API_URL"):
+            raise PrefectUnavailable(f"it stopped while starting; see {folder / 'server.log'}")
+        if time.monotonic() > deadline:
+            raise PrefectUnavailable(f"{url} does not answer; see {folder / 'server.log'}")
+        time.sleep(0.25)
+
+
+def _spawn(folder: Path) -> str:
+    """Start the server in its own session (it outlives this command); record where it is."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {
@@ -156,19 +177,11 @@ def _start(folder: Path) -> str:
         stderr=subprocess.STDOUT,
         env=env,
         cwd=folder,
-        start_new_session=True,  # outlives this command
+        start_new_session=True,
     )
     log.close()
     _STARTED.append(process)  # reaped by a thread when it exits (``minyi prefect stop``)
     threading.Thread(target=process.wait, name="prefect-server-reaper", daemon=True).start()
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not _healthy(url):
-        if process.poll() is not None:
-            raise PrefectUnavailable(f"it exited with {process.returncode}; see {folder / 'server.log'}")
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise PrefectUnavailable(f"no answer after {START_TIMEOUT_SECONDS:.0f} s")
-        time.sleep(0.25)
     (folder / STATE_FILE).write_text(
         json.dumps({"url": url, "pid": process.pid, "port": port}), encoding="utf-8"
     )
