@@ -202,16 +202,12 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
                 "WHERE case_id IN (SELECT case_id FROM samples)"
             )
             quarantined = frame.height - _count(con, "_events")
-            before = _count(con, "events")
-            con.execute(
-                "INSERT INTO events SELECT *, $now FROM _events ON CONFLICT DO NOTHING",
-                {"now": now},
+            # one statement per table for the whole batch; counts from what each one wrote
+            new = _written(
+                con, "INSERT INTO events SELECT *, $now FROM _events ON CONFLICT DO NOTHING", {"now": now}
             )
-            new = _count(con, "events") - before
-            answers_before = _count(con, "answers")
-            satisfaction_before = _satisfaction_count(con)
             # first answer per case and item wins (a late SMS reply after an IVR interview is kept as an event only)
-            con.execute(
+            items = con.execute(
                 """
                 INSERT INTO answers
                 SELECT case_id, json_extract_string(detail, '$.item'), json_extract_string(detail, '$.value'),
@@ -221,10 +217,11 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
                       FROM _events WHERE kind = 'answer' AND case_id IS NOT NULL)
                 WHERE k = 1
                 ON CONFLICT DO NOTHING
+                RETURNING item
                 """
-            )
-            opt_before = _count(con, "opt_outs")
-            con.execute(
+            ).fetchall()
+            opt_outs = _written(
+                con,
                 """
                 INSERT INTO opt_outs
                 SELECT phone_e164, channel, occurred_at, event_key FROM (
@@ -234,30 +231,32 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
                     WHERE e.kind = 'opted_out' AND c.phone_e164 IS NOT NULL)
                 WHERE k = 1
                 ON CONFLICT DO NOTHING
-                """
+                """,
             )
-            follow_before = _count(con, "followups")
-            con.execute(
+            # follow-ups come from answers, and answers only from ingest: the batch's new
+            # answers are the only ones that can open one (no scan of every answer)
+            followups = _written(
+                con,
                 f"""
                 INSERT INTO followups
                 SELECT a.case_id, CASE WHEN a.item = 'integrity' THEN 'integrity' ELSE 'dissatisfied' END,
                        c.unit_id, a.answered_at, 'open'
-                FROM answers a JOIN cases c USING (case_id)
+                FROM answers a SEMI JOIN _events e USING (event_key) JOIN cases c USING (case_id)
                 WHERE (a.item = 'integrity' AND a.value = 'yes')
                    OR (a.item = 'satisfaction' AND a.value IN
                        {tuple(str(v) for v in range(1, DISSATISFIED_MAX + 1))!r})
                 ON CONFLICT DO NOTHING
-                """
+                """,
             )
             report = IngestReport(
                 received=received,
                 new=new,
                 repeated=received - new - quarantined,
                 quarantined=quarantined,
-                answers=_count(con, "answers") - answers_before,
-                respondents=_satisfaction_count(con) - satisfaction_before,
-                opt_outs=_count(con, "opt_outs") - opt_before,
-                followups=_count(con, "followups") - follow_before,
+                answers=len(items),
+                respondents=sum(1 for (item,) in items if item == "satisfaction"),
+                opt_outs=opt_outs,
+                followups=followups,
             )
     finally:
         con.unregister("_incoming")
@@ -265,12 +264,13 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
     return report
 
 
+def _written(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> int:
+    """Run an INSERT; the number of rows it wrote."""
+    return int(con.execute(sql, params).fetchall()[0][0])
+
+
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-
-
-def _satisfaction_count(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.sql("SELECT count(*) FROM answers WHERE item = 'satisfaction'").fetchall()[0][0])
 
 
 def month_bounds(month: str) -> tuple[date, date]:

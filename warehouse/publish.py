@@ -117,7 +117,8 @@ def _live_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, s
     found: dict[str, list[tuple[str, str]]] = {}
     for table, name, kind in con.sql(
         "SELECT table_name, column_name, data_type FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN "
+        "(SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()) "
         "ORDER BY table_name, column_index"
     ).fetchall():
         found.setdefault(str(table), []).append((str(name), str(kind)))

@@ -230,7 +230,7 @@ def test_a_reader_never_sees_a_mix_of_two_publishes(
         [sys.executable, "-c", READER, str(target), str(stop)], stdout=subprocess.PIPE, text=True
     )
     try:
-        for k in range(12):
+        for k in range(8):
             day = date(2026, 10, 1 + k)
             import_files(con, settings, [_cases_file(tmp_path, day, 20, 100 * k)])
             draw_day(con, settings, day, date(2026, 11, 1))
