@@ -55,6 +55,8 @@ CONFIG_KEYS: Final = ("satisfied_min_level", "min_cell", "home_kind")
 @dataclass(frozen=True)
 class Parts:
     expr: str = "'*'"
+    column: str | None = None  # narrows the rows of changed partitions by a range on it
+    kind: str | None = None  # of that column: "day" (a timestamp cut by UTC day), "date"
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,20 @@ class ByDraw:
     day: str = "sample_date"
 
 
+
+
+def _day(column: str) -> Parts:
+    """Partitions by the UTC day of a timestamp (days since 1970, the same in every time zone)."""
+    expr = f"coalesce(CAST(CAST(epoch({column}) // 86400 AS BIGINT) AS VARCHAR), '-')"
+    return Parts(expr, column, "day")
+
+
+def _date(column: str) -> Parts:
+    return Parts(f"CAST({column} AS VARCHAR)", column, "date")
+
+
 Refresh = Parts | Stamped | ByDraw
 WHOLE: Final = Parts()
-
-
-def _day(column: str) -> str:
-    """The UTC day of a timestamp, as text (the same in every session's time zone)."""
-    return f"coalesce(CAST(CAST(timezone('UTC', {column}) AS DATE) AS VARCHAR), '-')"
 
 
 @dataclass(frozen=True)
@@ -134,12 +143,12 @@ TABLES: Final[dict[str, Table]] = {
             "recorded_at",
         ),
         private=frozenset({"old_hash", "new_hash"}),  # content hashes: see cases.content_hash
-        refresh=Parts(_day("recorded_at")),
+        refresh=_day("recorded_at"),
     ),
     "quarantine": Table(
         _keep("source", "source_file", "file_sha256", "row_number", "reason", "quarantined_at"),
         private=frozenset({"record"}),  # the raw row or event, phone included
-        refresh=Parts(_day("quarantined_at")),
+        refresh=_day("quarantined_at"),
     ),
     "loads": Table(
         _keep(
@@ -161,11 +170,11 @@ TABLES: Final[dict[str, Table]] = {
         )
     ),
     "do_not_contact": Table(
-        {"phone_e164": PHONE, **_keep("reason", "added_at")}, refresh=Parts(_day("added_at"))
+        {"phone_e164": PHONE, **_keep("reason", "added_at")}, refresh=_day("added_at")
     ),
     "opt_outs": Table(
         {"phone_e164": PHONE, **_keep("channel", "opted_out_at", "event_key")},
-        refresh=Parts(_day("opted_out_at")),
+        refresh=_day("opted_out_at"),
     ),
     "ineligible": Table(_keep("sample_date", "case_id", "reason"), refresh=ByDraw()),
     "allocations": Table(
@@ -199,7 +208,7 @@ TABLES: Final[dict[str, Table]] = {
             "minimum_used",
             "seed",
         ),
-        refresh=Parts("CAST(sample_date AS VARCHAR)"),
+        refresh=_date("sample_date"),
     ),
     "outbox": Table(
         _keep(
@@ -215,7 +224,7 @@ TABLES: Final[dict[str, Table]] = {
             "error_code",
             "error_message",  # masked when stored (channels.dispatcher) and again here
         ),
-        refresh=Parts(_day("created_at")),
+        refresh=_day("created_at"),
     ),
     "events": Table(
         _keep(
@@ -237,7 +246,7 @@ TABLES: Final[dict[str, Table]] = {
             "value": CLOSED_ANSWER,
             **_keep("channel", "answered_at", "event_key"),
         },
-        refresh=Parts(_day("answered_at")),
+        refresh=_day("answered_at"),
     ),
     "dispositions": Table(
         _keep(
@@ -249,11 +258,11 @@ TABLES: Final[dict[str, Table]] = {
             "is_final",
             "decided_at",
         ),
-        refresh=Parts("CAST(sample_date AS VARCHAR)"),
+        refresh=_date("sample_date"),
     ),
     "followups": Table(
         _keep("case_id", "reason", "unit_id", "created_at", "status"),
-        refresh=Parts(_day("created_at")),
+        refresh=_day("created_at"),
     ),
     "response_weights": Table(
         _keep("case_id", "month", "weight_class", "final_weight"), refresh=Parts("month")
@@ -317,7 +326,7 @@ TABLES: Final[dict[str, Table]] = {
             "recorded_at",
             "rows",
         ),
-        refresh=Parts(_day("recorded_at")),
+        refresh=_day("recorded_at"),
     ),
     "month_closes": Table(_keep("month", "cutoff", "closed_at")),
     "bulletin_issues": Table(_keep("month", "year", "serial", "issued_at")),
