@@ -252,15 +252,20 @@ class _Run:
         rows = self.con.execute(sql, bound or None).fetchall()
         return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
 
-    def counts(self, db: str, tables: list[str]) -> dict[str, int]:
+    def counts(self, tables: list[str]) -> dict[str, tuple[int, int]]:
+        """Rows per table in the live warehouse (after its filter) and in the copy (one query)."""
         if not tables:
             return {}
         parts = []
         for table in tables:
-            rows = TABLES[table].rows if db == "main" else None
+            rows = TABLES[table].rows
             where = f" WHERE {rows}" if rows else ""
-            parts.append(f"SELECT '{table}', count(*) FROM {db}.{table}{where}")
-        return {str(t): int(n) for t, n in self.con.sql(" UNION ALL ".join(parts)).fetchall()}
+            parts.append(
+                f"SELECT '{table}', (SELECT count(*) FROM main.{table}{where}), "
+                f"(SELECT count(*) FROM {DB}.{table})"
+            )
+        found = self.con.sql(" UNION ALL ".join(parts)).fetchall()
+        return {str(t): (int(live), int(copy)) for t, live, copy in found}
 
     def fingerprints(self, tables: dict[str, _Projection]) -> dict[str, dict[str, str]]:
         """The keyed fingerprint of every live partition of these ``Parts`` tables (one query)."""
@@ -325,15 +330,39 @@ class _Run:
             self.changed_days |= {date.fromisoformat(p) for p in changed if p[:1].isdigit()}
         self.new_state[table] = {"#spec": proj.spec, "#full": old.get("#full", ""), **new}
 
-    def stamped(self, table: str, proj: _Projection) -> None:
+    def pending(self, tables: list[str]) -> dict[str, int]:
+        """Per ``Stamped`` table: rows stamped after the copy's watermark, and rows changed in
+        place since (``<table>#restamped``); one query, so an idle publish costs little."""
+        parts, params = [], {}
+        for k, table in enumerate(tables):
+            refresh = TABLES[table].refresh
+            assert isinstance(refresh, Stamped)
+            since = f"$since{k}"
+            params[f"since{k}"] = self.state.get(table, {}).get("#stamp") or "-infinity"
+            parts.append(
+                f"SELECT '{table}', count(*) FROM main.{table} "
+                f"WHERE {refresh.stamp} > CAST({since} AS TIMESTAMPTZ)"
+            )
+            if refresh.restamped:
+                restamped = refresh.restamped.replace("$since", f"CAST({since} AS TIMESTAMPTZ)")
+                parts.append(f"SELECT '{table}#restamped', count(*) FROM ({restamped})")
+        if not parts:
+            return {}
+        rows = self.con.sql(" UNION ALL ".join(parts), params=params).fetchall()
+        return {str(t): int(n) for t, n in rows}
+
+    def stamped(self, table: str, proj: _Projection, pending: dict[str, int]) -> None:
         spec = TABLES[table]
         refresh = spec.refresh
         assert isinstance(refresh, Stamped)
+        self.rows[table] = 0
+        if not pending.get(table) and not pending.get(f"{table}#restamped"):
+            return
         old = self.state.get(table, {})
         since = old.get("#stamp") or "-infinity"
         params = {"since": since}
         where = f"{refresh.stamp} > CAST($since AS TIMESTAMPTZ)"
-        if refresh.restamped:
+        if refresh.restamped and pending.get(f"{table}#restamped"):
             (key,) = refresh.key  # one key column
             published = masked_text_sql(f'r."{key}"') if key in proj.text else f'r."{key}"'
             self.execute(
@@ -352,9 +381,8 @@ class _Run:
         self.rows[table] = self.execute(
             f"INSERT INTO {DB}.{table} BY NAME {_select(table, proj, spec, where)}", params
         )
-        if self.rows[table]:
-            stamp = self.max_stamp(table, refresh.stamp, since)
-            self.new_state[table] = {"#spec": proj.spec, "#full": old.get("#full", ""), "#stamp": stamp}
+        stamp = self.max_stamp(table, refresh.stamp, since)
+        self.new_state[table] = {"#spec": proj.spec, "#full": old.get("#full", ""), "#stamp": stamp}
 
     def by_draw(self, table: str, proj: _Projection) -> None:
         spec = TABLES[table]
@@ -374,10 +402,11 @@ class _Run:
     # --- the whole copy
 
     def apply(self) -> None:
-        self.con.execute(
-            f"CREATE TABLE IF NOT EXISTS {DB}.{STATE} "
-            "(table_name VARCHAR NOT NULL, part VARCHAR NOT NULL, value VARCHAR)"
-        )
+        if STATE not in self.copied:
+            self.con.execute(
+                f"CREATE TABLE {DB}.{STATE} "
+                "(table_name VARCHAR NOT NULL, part VARCHAR NOT NULL, value VARCHAR)"
+            )
         if self.full:
             for table in self.copied - {STATE}:
                 self.con.execute(f"DROP TABLE {DB}.{table}")
@@ -397,6 +426,9 @@ class _Run:
         prints = self.fingerprints(
             {t: p for t, p in projections.items() if isinstance(TABLES[t].refresh, Parts)}
         )
+        pending = self.pending(
+            [t for t in projections if isinstance(TABLES[t].refresh, Stamped) and t not in fresh]
+        )
         # the draw tables last: they follow what changed in day_draws and cases
         order = sorted(projections, key=lambda t: isinstance(TABLES[t].refresh, ByDraw))
         for table in order:
@@ -406,7 +438,7 @@ class _Run:
             elif isinstance(refresh, Parts):
                 self.parts(table, proj, prints[table])
             elif isinstance(refresh, Stamped):
-                self.stamped(table, proj)
+                self.stamped(table, proj, pending)
             else:
                 self.by_draw(table, proj)
         self._repair(projections)
@@ -423,9 +455,9 @@ class _Run:
     def _repair(self, projections: dict[str, _Projection]) -> None:
         """Rebuild a table whose row count differs from the live one (an unstamped change)."""
         checked = [t for t in projections if t not in self.rebuilt]
-        live, copy = self.counts("main", checked), self.counts(DB, checked)
+        counts = self.counts(checked)
         for table in checked:
-            if live[table] != copy[table]:
+            if counts[table][0] != counts[table][1]:
                 self.rebuild(table, projections[table], None)
                 self.rebuilt.remove(table)
                 self.repaired.append(table)
