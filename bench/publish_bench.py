@@ -6,12 +6,13 @@ Builds two homes with the real schema: one with ``--history`` cases of history
 (400 days before the measured days, 500 units, 50 categories; each day drawn:
 300 samples with their outbox, events, answers, dispositions and weights,
 20 % of the cases ineligible, 1 % of the numbers opted out), and an empty one.
-Both then get the same ``--days`` days of 2,000 new cases each, imported and
-drawn with the real functions, and both copies are published (the first
-publish builds the copy: reported, not counted).
+Both then get the same ``--days`` days of 2,000 new cases each, imported with
+the real functions, and both copies are published (the first publish builds
+the copy: reported, not counted).
 
-Then, for each day, in a fresh process each, as ``minyi-dispatch`` does it
-(without Prefect): open the warehouse, load what the simulated people replied
+Then, for each day, in a fresh process each: ``minyi-day`` draws the day and
+publishes; the next morning, as ``minyi-dispatch`` does it (without Prefect):
+open the warehouse, load what the simulated people replied
 (``flows.contact.ingest``), send what is due (``flows.contact.dispatch``: the
 day's 300 SMS and the follow-ups of earlier days), publish
 (``flows.publish``). Reported: first, best and median of each phase, and
@@ -144,7 +145,7 @@ def _cases_file(path: Path, day: date) -> Path:
 
 def build(home: Path, history: int, days: int) -> dict[str, Any]:
     """A home with ``history`` cases of history and ``days`` new days drawn; its copy published."""
-    from flows.intake import draw_day, import_files
+    from flows.intake import import_files
     from flows.publish import publish_report
     from flows.wiring import open_warehouse
     from warehouse.db import scalar
@@ -180,11 +181,10 @@ def build(home: Path, history: int, days: int) -> dict[str, Any]:
                 with watch(f"history {table}"):
                     wanted = {k: v for k, v in {**params, "every": every}.items() if f"${k}" in sql}
                     con.execute(_sql(sql, history), wanted or None)
-        for k in range(days):
+        for k in range(days):  # the measured days' cases are in; each round draws its day
             day = FIRST_DAY + timedelta(days=k)
-            with watch("new days: import + draw"):
+            with watch("new days: import"):
                 import_files(con, settings, [_cases_file(home / f"cases-{day}.csv", day)])
-                draw_day(con, settings, day, day + timedelta(days=1))
         con.execute("INSERT OR REPLACE INTO config VALUES ('bench', ?)", [stamp])
         con.execute("CHECKPOINT")
         first = publish_report(con, settings)
@@ -212,17 +212,23 @@ _REFERENCE = {  # the rows a day's dispatch changed, copied as they are
 
 
 def dispatch_round(home: Path, k: int) -> dict[str, Any]:
-    """``minyi-dispatch`` of day ``k`` + 1 at 10:00, without Prefect, then the reference copy."""
-    import duckdb
-
+    """Day ``k``: ``minyi-day`` draws it and publishes; the next morning at 10:00
+    ``minyi-dispatch`` loads the replies, sends what is due and publishes (each as its own
+    run, without Prefect); then the reference copy of what the dispatch changed."""
     from channels.landing import LandingStore
-    from flows import contact, wiring
+    from flows import contact, intake, wiring
     from flows.publish import publish_report
 
     watch = Stopwatch()
     settings = _settings(home)
-    at = datetime.combine(FIRST_DAY + timedelta(days=k + 1), datetime.min.time(), ZONE).replace(hour=10)
-    with contextlib.ExitStack() as stack:
+    day = FIRST_DAY + timedelta(days=k)
+    at = datetime.combine(day + timedelta(days=1), datetime.min.time(), ZONE).replace(hour=10)
+    with wiring.open_warehouse(settings) as con:  # minyi-day
+        with watch("draw"):
+            intake.draw_day(con, settings, day, day + timedelta(days=1))
+        with watch("day publish"):
+            day_report = publish_report(con, settings)
+    with contextlib.ExitStack() as stack:  # minyi-dispatch
         with watch("open"):
             con = stack.enter_context(wiring.open_warehouse(settings))
         loaded = con.sql("SELECT coalesce(max(loaded_at), TIMESTAMPTZ '-infinity') FROM events").fetchall()[0][0]
@@ -246,7 +252,6 @@ def dispatch_round(home: Path, k: int) -> dict[str, Any]:
         con.execute("DETACH ref")
         scratch.unlink()
         cases = int(con.sql("SELECT count(*) FROM cases").fetchall()[0][0])
-    del duckdb
     return {
         "laps": watch.laps,
         "sent": sent.sent,
@@ -254,7 +259,8 @@ def dispatch_round(home: Path, k: int) -> dict[str, Any]:
         "cases": cases,
         "mode": report.mode,
         "written": sum(report.rows.values()),
-        "rebuilt": report.rebuilt + report.repaired,
+        "day_written": sum(day_report.rows.values()),
+        "rebuilt": report.rebuilt + report.repaired + day_report.rebuilt + day_report.repaired,
     }
 
 
@@ -277,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, home in homes.items():
         history = args.history if name == "history" else 0
         print(f"building the {name} home ({history:,} cases of history) … [{load()}]", flush=True)
-        built = in_child(build, home, history, args.days + 1)
+        built = in_child(build, home, history, args.days)
         if built["reused"]:
             print("  reused (same size); its copies were published before")
             continue
@@ -301,11 +307,12 @@ def main(argv: list[str] | None = None) -> None:
         r = rounds[0]
         print(
             f"  {name:<8} {r['cases']:>12,} cases: sent {r['sent']}, answers loaded "
-            f"{[x['answers'] for x in rounds]}, publish {r['mode']}, rows written "
-            f"{[x['written'] for x in rounds]}, rebuilt {r['rebuilt'] or 'none'}  "
+            f"{[x['answers'] for x in rounds]}, publish {r['mode']}, rows written after the day "
+            f"{[x['day_written'] for x in rounds]}, after the dispatch {[x['written'] for x in rounds]}, "
+            f"rebuilt {r['rebuilt'] or 'none'}  "
             f"[{load()} at the end; max in rounds {max(x['load'] for x in rounds):.1f}]"
         )
-        for phase in ("open", "ingest", "dispatch", "publish", "reference"):
+        for phase in ("draw", "day publish", "open", "ingest", "dispatch", "publish", "reference"):
             print(f"    {phase:<10} {spread(_phase(rounds, phase))}")
     hist, empty = results["history"], results["empty"]
     work = [sum(r["laps"][p] for p in ("open", "ingest", "dispatch", "publish")) for r in hist]
@@ -317,6 +324,11 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"dispatch + publish, history / empty home: median {statistics.median(work):.2f} s / "
         f"{statistics.median(base):.2f} s = {ratio:.2f}x (target <= 1.5: {verdict(ratio, 1.5)})"
+    )
+    day_publish = _phase(hist, "day publish")
+    print(
+        f"publish after the day's draw: median {statistics.median(day_publish):.2f} s "
+        f"(empty home {statistics.median(_phase(empty, 'day publish')):.2f} s)"
     )
     print(
         f"publish after a day's dispatch, {hist[0]['cases']:,} cases: median "
