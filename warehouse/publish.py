@@ -555,6 +555,8 @@ def publish(
     """Bring the staff copy up to date and point ``target`` at it (see the module docstring)."""
     started = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.stem}.*"):  # left by a publish that was killed
+        stale.unlink(missing_ok=True)  # (publishes never overlap: each holds the live warehouse)
     current = current_file(target)
     spare = _file(target, FILES[1] if current is not None and current.name == _file(target, FILES[0]).name else FILES[0])
     mode = "full" if full or current is None else "incremental"
