@@ -236,7 +236,7 @@ def run_polars(path: Path) -> dict[str, Any]:
 def _agree(ours: pl.DataFrame, other: pl.DataFrame) -> str:
     both = ours.join(other, on=UNIT_ID, suffix="_r")
     rate = float((both[SATISFACTION_RATE] - both[f"{SATISFACTION_RATE}_r"]).abs().max())  # type: ignore[arg-type]
-    se = float(((both[SE] - both[f"{SE}_r"]).abs() / both[SE]).max())  # type: ignore[arg-type]
+    se = float(((both[SE] - both[f"{SE}_r"]).abs() / both[SE].clip(lower_bound=1e-12)).max())  # type: ignore[arg-type]
     return f"{both.height}/{ours.height} units, max |rate diff| {rate:.1e}, max SE rel. diff {se:.1e}"
 
 
