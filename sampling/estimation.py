@@ -192,7 +192,7 @@ def _codes(frame: pl.DataFrame, cols: tuple[str, ...]) -> list[tuple[np.ndarray,
         else:
             labels = frame[col].unique().sort()
             phys = np.searchsorted(labels.to_physical().to_numpy(), phys)
-        out.append((phys.astype(np.int64), labels))
+        out.append((phys, labels))  # the narrow physical type: widened once, in _cells
     return out
 
 
@@ -209,7 +209,8 @@ def _cells(
     The row key is 2·(stratum·D + domain) + y, so one pass gives the count,
     Σw and Σw² of the satisfied and of the other respondents of every cell.
     """
-    key = s_code * n_domains
+    key = s_code.astype(np.int64)
+    key *= n_domains
     key += d_code
     key *= 2
     key += y
@@ -412,7 +413,7 @@ def domain_estimates(
         raise EstimationInputError(FINAL_WEIGHT, "must be finite and > 0")
     y_col = responses[SATISFIED]
     if y_col.dtype == pl.Boolean:
-        y = y_col.to_numpy().astype(np.int64)
+        y = y_col.to_numpy()  # added to the int64 cell key as 0/1
     else:
         y_raw = y_col.to_numpy()
         if not ((y_raw == 0) | (y_raw == 1)).all():

@@ -1,9 +1,9 @@
-"""Opening the live warehouse, migrating it, and publishing the read-only copy."""
+"""Opening the live warehouse and migrating it (the staff copy: ``warehouse.publish``)."""
 
 from __future__ import annotations
 
 import contextlib
-import os
+import hashlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,9 @@ import duckdb
 
 from warehouse.errors import SchemaError, WarehouseBusy
 from warehouse.schema import CURRENT_VERSION, MIGRATIONS
-from warehouse.views import create_views_sql
+from warehouse.views import VIEWS, create_views_sql
+
+VIEWS_KEY = "views_sha256"  # config: the schema version and view text the views were made from
 
 
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> Any:
@@ -58,12 +60,27 @@ def migrate(con: duckdb.DuckDBPyConnection, config: Mapping[str, object] | None 
         except Exception:
             con.execute("ROLLBACK")
             raise
-    for statement in create_views_sql():
-        con.execute(statement)
+    _ensure_views(con)
     if config:
         rows = [(key, str(value)) for key, value in config.items()]
         con.executemany("INSERT OR REPLACE INTO config VALUES (?, ?)", rows)
     return CURRENT_VERSION
+
+
+def views_digest() -> str:
+    """What the live views are made from: the schema version and every view's text."""
+    text = "\n".join([str(CURRENT_VERSION), *(f"{n}:{b}" for n, b in VIEWS.items())])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _ensure_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the views when the schema version or a view's text changed (not at every connect)."""
+    digest = views_digest()
+    if scalar(con, "SELECT value FROM config WHERE key = ?", [VIEWS_KEY]) == digest:
+        return
+    for statement in create_views_sql():
+        con.execute(statement)
+    con.execute("INSERT OR REPLACE INTO config VALUES (?, ?)", [VIEWS_KEY, digest])
 
 
 @contextlib.contextmanager
@@ -81,82 +98,6 @@ def connect(
         yield con
     finally:
         con.close()
-
-
-# Columns that hold contact details: how each appears in the published copy.
-# mask: 138****5678; key: keyed SHA-256 for linking without the number; drop.
-_PUBLISH_PROJECTIONS: dict[str, dict[str, str]] = {
-    "cases": {"phone_raw": "drop", "phone_e164": "mask+key"},
-    "do_not_contact": {"phone_e164": "mask+key"},
-    "opt_outs": {"phone_e164": "mask+key"},
-    "events": {"detail": "drop"},
-    "quarantine": {"record": "drop"},
-    "answers": {"value": "answers"},
-}
-
-
-def _mask(column: str) -> str:
-    return (
-        f"CASE WHEN {column} IS NULL THEN NULL "
-        f"ELSE left(regexp_replace({column}, '^\\+86', ''), 3) || '****' || right({column}, 4) END"
-    )
-
-
-def _projection(con: duckdb.DuckDBPyConnection, table: str, key: str) -> str:
-    columns = [
-        row[0]
-        for row in con.sql(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
-            "AND database_name = current_database() ORDER BY column_index",
-            params=[table],
-        ).fetchall()
-    ]
-    rules = _PUBLISH_PROJECTIONS.get(table, {})
-    parts: list[str] = []
-    for column in columns:
-        rule = rules.get(column)
-        if rule is None:
-            parts.append(column)
-        elif rule == "mask+key":
-            parts.append(f"{_mask(column)} AS {column.replace('_e164', '')}_masked")
-            parts.append(f"sha256('{key}' || {column}) AS {column.replace('_e164', '')}_key")
-        elif rule == "answers":
-            # free text may carry contact details; closed answers are kept
-            parts.append(f"CASE WHEN item = 'reason' THEN NULL ELSE {column} END AS {column}")
-    return ", ".join(parts)
-
-
-def publish(con: duckdb.DuckDBPyConnection, target: Path, hash_key: str) -> Path:
-    """Write an atomically replaced read-only copy without raw contact details.
-
-    Staff open ``target`` while flows keep the live file: a session already
-    open on the old copy keeps its (unlinked) file until it closes.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    safe_key = hash_key.replace("'", "''")
-    con.execute("CHECKPOINT")
-    con.execute(f"ATTACH '{tmp}' AS _pub")
-    try:
-        tables = [
-            row[0]
-            for row in con.sql(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-                "ORDER BY table_name"
-            ).fetchall()
-        ]
-        for table in tables:
-            con.execute(
-                f"CREATE TABLE _pub.{table} AS SELECT {_projection(con, table, safe_key)} "
-                f"FROM {table}"
-            )
-        for statement in create_views_sql("_pub"):
-            con.execute(statement)
-    finally:
-        con.execute("DETACH _pub")
-    os.replace(tmp, target)
-    return target
 
 
 @contextlib.contextmanager

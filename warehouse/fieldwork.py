@@ -15,15 +15,45 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from minyi.vocab import CLOSING_KINDS, DISSATISFIED_MAX
+from minyi.vocab import CLOSING_KINDS, CONTACT_SEQUENCE, DISSATISFIED_MAX
 from warehouse.db import transaction
 
 
+def _sampled_cases(con: duckdb.DuckDBPyConnection, name: str, keys: str) -> None:
+    """Temp table ``name``: ``case_id, unit_id, category, service_date, phone_e164`` of the
+    sampled cases whose ids the query ``keys`` yields.
+
+    Found by id *and* sample day (a sampled case's ``service_date`` is its sample date), so
+    DuckDB reads only those days' row groups of ``cases`` whatever the ids look like, and
+    the time does not grow with the years of cases behind them. A case not found that way
+    (should its date ever differ) is looked up by id alone.
+    """
+    columns = "c.case_id, c.unit_id, c.category, c.service_date, c.phone_e164"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {columns} "
+        f"FROM (SELECT DISTINCT case_id FROM ({keys})) k JOIN samples s USING (case_id) "
+        "JOIN cases c ON c.case_id = s.case_id AND c.service_date = s.sample_date"
+    )
+    missing = f"SELECT case_id FROM ({keys}) EXCEPT SELECT case_id FROM {name}"
+    if con.sql(f"SELECT count(*) FROM ({missing})").fetchall()[0][0]:
+        con.execute(
+            f"INSERT INTO {name} SELECT {columns} FROM cases c WHERE c.case_id IN ({missing})"
+        )
+
+
 def case_states(con: duckdb.DuckDBPyConnection, at: datetime) -> pl.DataFrame:
-    """One row per sampled case drawn by ``at``, with its contact state (see channels.schedule)
-    and the first channel the channel experiment assigned it (null outside it)."""
-    return con.sql(
+    """The sampled cases drawn by ``at`` that may still be contacted, with their contact state
+    (see channels.schedule) and the first channel the channel experiment assigned it (null
+    outside it).
+
+    Cases whose fieldwork is over (answered, closed by an event, failed, or every step of the
+    contact sequence tried) are left out: ``channels.schedule.due`` never picks them, and
+    reading their numbers would mean reading every case ever sampled at every dispatch.
+    """
+    params = {"at": at}
+    con.execute(
         f"""
+        CREATE OR REPLACE TEMP TABLE _open_samples AS
         WITH attempts AS (
             SELECT case_id, max(step) AS last_step, max(sent_at) AS last_sent_at,
                    bool_or(status = 'failed') AS failed
@@ -31,25 +61,37 @@ def case_states(con: duckdb.DuckDBPyConnection, at: datetime) -> pl.DataFrame:
         answered AS (SELECT DISTINCT case_id FROM answers WHERE item = 'satisfaction'),
         closing AS (SELECT DISTINCT case_id FROM events
                     WHERE kind IN {CLOSING_KINDS!r} AND occurred_at <= $at)
-        SELECT s.case_id, s.sample_date, c.phone_e164,
-               coalesce(a.last_step, 0)::INTEGER AS last_step,
-               a.last_sent_at::TIMESTAMPTZ AS last_sent_at,
-               (an.case_id IS NOT NULL OR cl.case_id IS NOT NULL OR coalesce(a.failed, false)
-                OR o.phone_e164 IS NOT NULL OR d.phone_e164 IS NOT NULL) AS closed,
-               x.assigned_channel
+        SELECT s.case_id, s.sample_date, coalesce(a.last_step, 0)::INTEGER AS last_step,
+               a.last_sent_at::TIMESTAMPTZ AS last_sent_at
         FROM samples s
-        JOIN cases c USING (case_id)
-        LEFT JOIN channel_assignments x USING (case_id)
         LEFT JOIN attempts a USING (case_id)
-        LEFT JOIN answered an USING (case_id)
-        LEFT JOIN closing cl USING (case_id)
-        LEFT JOIN opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_out_at <= $at
-        LEFT JOIN do_not_contact d ON d.phone_e164 = c.phone_e164
         WHERE s.sample_date < CAST($at AS DATE) + 1
-        ORDER BY s.sample_date, s.case_id
+          AND NOT coalesce(a.failed, false)
+          AND coalesce(a.last_step, 0) < {len(CONTACT_SEQUENCE)}
+          AND s.case_id NOT IN (SELECT case_id FROM answered)
+          AND s.case_id NOT IN (SELECT case_id FROM closing)
         """,
-        params={"at": at},
-    ).pl()
+        params,
+    )
+    try:
+        _sampled_cases(con, "_open_cases", "SELECT case_id FROM _open_samples")
+        return con.sql(
+            """
+            SELECT s.case_id, s.sample_date, c.phone_e164, s.last_step, s.last_sent_at,
+                   (o.phone_e164 IS NOT NULL OR d.phone_e164 IS NOT NULL) AS closed,
+                   x.assigned_channel
+            FROM _open_samples s
+            JOIN _open_cases c USING (case_id)
+            LEFT JOIN channel_assignments x USING (case_id)
+            LEFT JOIN opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_out_at <= $at
+            LEFT JOIN do_not_contact d ON d.phone_e164 = c.phone_e164
+            ORDER BY s.sample_date, s.case_id
+            """,
+            params=params,
+        ).pl()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _open_samples")
+        con.execute("DROP TABLE IF EXISTS _open_cases")
 
 
 def manual_used(con: duckdb.DuckDBPyConnection, at: datetime, zone: ZoneInfo) -> int:
@@ -119,12 +161,17 @@ def pending_attempts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
     With what a message or an evaluator may say about the case: unit name, category, date.
     """
-    return con.sql(
-        "SELECT o.attempt_id, o.case_id, o.channel, o.step, c.phone_e164, u.unit_name, "
-        "c.category, strftime(c.service_date, '%Y-%m-%d') AS service_date "
-        "FROM outbox o JOIN cases c USING (case_id) LEFT JOIN units u USING (unit_id) "
-        "WHERE o.status IN ('pending', 'retry') ORDER BY o.created_at, o.attempt_id"
-    ).pl()
+    pending = "SELECT case_id FROM outbox WHERE status IN ('pending', 'retry')"
+    _sampled_cases(con, "_pending_cases", pending)
+    try:
+        return con.sql(
+            "SELECT o.attempt_id, o.case_id, o.channel, o.step, c.phone_e164, u.unit_name, "
+            "c.category, strftime(c.service_date, '%Y-%m-%d') AS service_date "
+            "FROM outbox o JOIN _pending_cases c USING (case_id) LEFT JOIN units u USING (unit_id) "
+            "WHERE o.status IN ('pending', 'retry') ORDER BY o.created_at, o.attempt_id"
+        ).pl()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _pending_cases")
 
 
 def mark_attempts(
@@ -228,16 +275,13 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
                 "WHERE case_id IN (SELECT case_id FROM samples)"
             )
             quarantined = frame.height - _count(con, "_events")
-            before = _count(con, "events")
-            con.execute(
-                "INSERT INTO events SELECT *, $now FROM _events ON CONFLICT DO NOTHING",
-                {"now": now},
+            _sampled_cases(con, "_batch_cases", "SELECT case_id FROM _events")
+            # one statement per table for the whole batch; counts from what each one wrote
+            new = _written(
+                con, "INSERT INTO events SELECT *, $now FROM _events ON CONFLICT DO NOTHING", {"now": now}
             )
-            new = _count(con, "events") - before
-            answers_before = _count(con, "answers")
-            satisfaction_before = _satisfaction_count(con)
             # first answer per case and item wins (a late SMS reply after an IVR interview is kept as an event only)
-            con.execute(
+            items = con.execute(
                 """
                 INSERT INTO answers
                 SELECT case_id, json_extract_string(detail, '$.item'), json_extract_string(detail, '$.value'),
@@ -247,56 +291,61 @@ def ingest(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> IngestReport
                       FROM _events WHERE kind = 'answer' AND case_id IS NOT NULL)
                 WHERE k = 1
                 ON CONFLICT DO NOTHING
+                RETURNING item
                 """
-            )
-            opt_before = _count(con, "opt_outs")
-            con.execute(
+            ).fetchall()
+            opt_outs = _written(
+                con,
                 """
                 INSERT INTO opt_outs
                 SELECT phone_e164, channel, occurred_at, event_key FROM (
                     SELECT c.phone_e164, e.channel, e.occurred_at, e.event_key,
                            row_number() OVER (PARTITION BY c.phone_e164 ORDER BY e.occurred_at) AS k
-                    FROM _events e JOIN cases c USING (case_id)
+                    FROM _events e JOIN _batch_cases c USING (case_id)
                     WHERE e.kind = 'opted_out' AND c.phone_e164 IS NOT NULL)
                 WHERE k = 1
                 ON CONFLICT DO NOTHING
-                """
+                """,
             )
-            follow_before = _count(con, "followups")
-            con.execute(
+            # follow-ups come from answers, and answers only from ingest: the batch's new
+            # answers are the only ones that can open one (no scan of every answer)
+            followups = _written(
+                con,
                 f"""
                 INSERT INTO followups
                 SELECT a.case_id, CASE WHEN a.item = 'integrity' THEN 'integrity' ELSE 'dissatisfied' END,
                        c.unit_id, a.answered_at, 'open'
-                FROM answers a JOIN cases c USING (case_id)
+                FROM answers a SEMI JOIN _events e USING (event_key) JOIN _batch_cases c USING (case_id)
                 WHERE (a.item = 'integrity' AND a.value = 'yes')
                    OR (a.item = 'satisfaction' AND a.value IN
                        {tuple(str(v) for v in range(1, DISSATISFIED_MAX + 1))!r})
                 ON CONFLICT DO NOTHING
-                """
+                """,
             )
             report = IngestReport(
                 received=received,
                 new=new,
                 repeated=received - new - quarantined,
                 quarantined=quarantined,
-                answers=_count(con, "answers") - answers_before,
-                respondents=_satisfaction_count(con) - satisfaction_before,
-                opt_outs=_count(con, "opt_outs") - opt_before,
-                followups=_count(con, "followups") - follow_before,
+                answers=len(items),
+                respondents=sum(1 for (item,) in items if item == "satisfaction"),
+                opt_outs=opt_outs,
+                followups=followups,
             )
     finally:
         con.unregister("_incoming")
         con.execute("DROP TABLE IF EXISTS _events")
+        con.execute("DROP TABLE IF EXISTS _batch_cases")
     return report
+
+
+def _written(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> int:
+    """Run an INSERT; the number of rows it wrote."""
+    return int(con.execute(sql, params).fetchall()[0][0])
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-
-
-def _satisfaction_count(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.sql("SELECT count(*) FROM answers WHERE item = 'satisfaction'").fetchall()[0][0])
 
 
 def month_bounds(month: str) -> tuple[date, date]:

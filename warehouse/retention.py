@@ -3,7 +3,9 @@
 After a month is closed and ``retention_days`` have passed since its cut-off,
 the raw and normalised phone numbers of its cases are removed from the live
 warehouse (the case stays, with its ``phone_status``); opt-outs and the
-do-not-contact list keep their numbers, since honouring them needs them.
+do-not-contact list keep their numbers, since honouring them needs them. The
+staff copy rebuilds ``cases`` at its next publish, so their masked numbers and
+phone keys leave it too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 import duckdb
 
 from warehouse.db import transaction
+from warehouse.publish import request_full
 
 
 def purge_phones(con: duckdb.DuckDBPyConnection, now: datetime, retention_days: int) -> dict[str, int]:
@@ -32,4 +35,6 @@ def purge_phones(con: duckdb.DuckDBPyConnection, now: datetime, retention_days: 
             ).fetchall()
             if rows:
                 purged[str(month)] = len(rows)
+        if purged:  # the copy's masked numbers and phone keys of these cases go too
+            request_full(con, "cases")
     return purged

@@ -26,7 +26,7 @@ def _file(tmp_path: Path, name: str, body: str) -> Path:
 def _draw(con: duckdb.DuckDBPyConnection, day: str, eligible: int = 2) -> None:
     """Mark a day drawn as the draw does: its row in the draw log (closed when eligible > 0)."""
     con.execute(
-        "INSERT INTO day_draws VALUES (?, current_timestamp, ?, ?, ?, 1, 2, 2, 2, 1)",
+        "INSERT INTO day_draws VALUES (?, current_timestamp, ?, ?, ?, 1, 2, 2, 2, 1, NULL)",
         [day, eligible, eligible, eligible],
     )
 

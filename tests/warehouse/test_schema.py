@@ -69,8 +69,9 @@ def test_a_previous_version_is_migrated_without_loss(tmp_path: Path) -> None:
         after = {
             t: migrated.sql(f"SELECT {columns[t]} FROM {t} ORDER BY ALL").fetchall() for t in tables
         }
-        assert {t: rows for t, rows in after.items() if t != "schema_version"} == {
-            t: rows for t, rows in before.items() if t != "schema_version"
+        # schema_version gains the new versions, config the stamp of the views created
+        assert {t: rows for t, rows in after.items() if t not in ("schema_version", "config")} == {
+            t: rows for t, rows in before.items() if t not in ("schema_version", "config")
         }
         assert sum(len(rows) for rows in after.values()) > 4
         assert migrated.sql("SELECT count(*) FROM response_rates").fetchall() == [(0,)]
@@ -98,7 +99,7 @@ def test_version_4_samples_get_multiplicity_one_and_no_judgement(tmp_path: Path)
     con.execute("INSERT INTO ineligible VALUES (DATE '2026-10-12', 'C2', 'repeat_same_day')")
     con.close()
     with connect(path) as migrated:
-        assert schema_version(migrated) == CURRENT_VERSION == 5
+        assert schema_version(migrated) == CURRENT_VERSION
         assert migrated.sql("SELECT case_id, multiplicity, design_weight FROM samples").fetchall() == [
             ("C1", 1, 2.0)
         ]
