@@ -519,7 +519,7 @@ def purge(obj: Context) -> None:
 
 @cli.group()
 def users() -> None:
-    """Staff accounts of the staff web: director, evaluator, liaison (one unit), auditor."""
+    """Staff accounts of the staff web: director, evaluator, liaison (one unit), auditor, discipline."""
 
 
 def _audit_cli(settings: Settings, action: str, target: str | None = None, after: Any = None) -> None:
@@ -530,7 +530,7 @@ def _audit_cli(settings: Settings, action: str, target: str | None = None, after
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["director", "evaluator", "liaison", "auditor"]))
+@click.option("--role", required=True, type=click.Choice(["director", "evaluator", "liaison", "auditor", "discipline"]))
 @click.option("--unit", default=None, help="The liaison's unit_id.")
 @click.option("--name", "display_name", default=None, help="Name shown on pages (optional).")
 @click.pass_obj

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from warehouse.casework import MIGRATION as _V6
+
 _V1: Final = [
     """CREATE TABLE config (
         key VARCHAR PRIMARY KEY,
@@ -259,6 +261,8 @@ MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (
     (2, "AAPOR outcome rates by unit, channel and month", _V2),
     (3, "closed days: the draw log of each day", _V3),
     (4, "case corrections; phone quality and corrections in the load log", _V4),
+    # version 5 is another change (being added beside this one); 6 is casework's (issue 13)
+    (6, "casework mirror: follow-ups, complaints, appeals, exclusions, vetoes, polls, audit", _V6),
 )
 
 CURRENT_VERSION: Final = MIGRATIONS[-1][0]
