@@ -96,7 +96,7 @@ MIGRATION: Final = [
         PRIMARY KEY (poll_id, item, option))""",
     """CREATE TABLE audit_log (
         seq BIGINT PRIMARY KEY,
-        at TIMESTAMP NOT NULL,
+        "at" TIMESTAMP NOT NULL,           -- local time
         actor VARCHAR NOT NULL,
         role VARCHAR NOT NULL,
         action VARCHAR NOT NULL,
@@ -144,7 +144,7 @@ VIEWS: Final[dict[str, str]] = {
         SELECT poll_id, item, question, kind, option, respondents, chosen, estimate, se,
                ci_low, ci_high, method
         FROM cw_poll_results""",
-    "v_audit": "SELECT seq, at, actor, role, action, target FROM audit_log",
+    "v_audit": 'SELECT seq, "at", actor, role, action, target FROM audit_log',
 }
 
 
