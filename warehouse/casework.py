@@ -290,3 +290,44 @@ def excluded_in(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
         "WHERE strftime(s.sample_date, '%Y-%m') = $m ORDER BY x.appeal_id",
         params={"m": month},
     ).pl()
+
+
+# --- what the casework flow reads from the fieldwork ---------------------------------------------
+
+
+def followup_signals(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every 不满意 answer and integrity report (the ``followups`` rows fieldwork derives), with
+    what a ticket needs: the sample month, the category and the free-text reason (to code)."""
+    return con.sql(
+        """
+        SELECT f.case_id, f.reason AS kind, f.unit_id, f.created_at,
+               strftime(s.sample_date, '%Y-%m') AS month, c.category, a.value AS reason_text
+        FROM followups f JOIN samples s USING (case_id) JOIN cases c USING (case_id)
+        LEFT JOIN answers a ON a.case_id = f.case_id AND a.item = 'reason'
+        ORDER BY f.created_at, f.case_id, f.reason
+        """
+    ).pl()
+
+
+def phones_of(con: duckdb.DuckDBPyConnection, case_ids: list[str]) -> dict[str, str | None]:
+    """The valid mobile number of each case (None when it has none)."""
+    if not case_ids:
+        return {}
+    frame = pl.DataFrame({"case_id": case_ids}, schema={"case_id": pl.String})
+    con.register("_ids", frame.to_arrow())
+    try:
+        rows = con.sql(
+            "SELECT c.case_id, c.phone_e164 FROM cases c SEMI JOIN _ids USING (case_id)"
+        ).fetchall()
+    finally:
+        con.unregister("_ids")
+    return {str(case): phone for case, phone in rows}
+
+
+def unit_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return {str(u): str(n) for u, n in con.sql("SELECT unit_id, unit_name FROM units").fetchall()}
+
+
+def month_closed_at(con: duckdb.DuckDBPyConnection, month: str) -> datetime | None:
+    rows = con.sql("SELECT closed_at FROM month_closes WHERE month = $m", params={"m": month}).fetchall()
+    return None if not rows else rows[0][0]
