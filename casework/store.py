@@ -400,7 +400,7 @@ class Casework:
             ticket_id, (m.REPLIED,), at, actor, "revisited", sets, {"level": level}
         )
 
-    def close(self, ticket_id: str, note: str, at: datetime, actor: str) -> m.Ticket:
+    def close_ticket(self, ticket_id: str, note: str, at: datetime, actor: str) -> m.Ticket:
         """The director closes a ticket whose 回访 found the citizen still not satisfied."""
         text = _text(note, "note")
         return self._change(
@@ -563,7 +563,7 @@ class Casework:
         if not rows:
             raise NotFound("投诉", complaint_id)
         r = rows[0]
-        return m.Complaint(*r[:8], bool(r[8]), r[9])
+        return m.Complaint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9])
 
     def complaints(self) -> list[m.Complaint]:
         return [

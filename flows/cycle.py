@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from channels import clock
 from channels.hours import is_working_day
 from channels.landing import LandingStore
+from flows import casework as casework_stage
 from flows import contact, intake, notify, wiring
 from flows import month as month_stage
 from flows.publish import publish
@@ -55,6 +56,8 @@ dispatch_task = task(name="dispatch", cache_policy=NO_CACHE)(contact.dispatch)
 close_task = task(name="close-month", cache_policy=NO_CACHE)(month_stage.close_month)
 bulletin_task = task(name="write-bulletin", cache_policy=NO_CACHE)(month_stage.write_bulletin)
 publish_task = _io_task("publish")(publish)
+casework_send_task = task(name="casework-send", cache_policy=NO_CACHE)(casework_stage.send_due)
+casework_day_task = task(name="casework-day", cache_policy=NO_CACHE)(casework_stage.run_day)
 
 
 def local_today(settings: Settings, now: datetime | None = None) -> date:
@@ -144,6 +147,7 @@ def dispatch_flow(home: str, at: datetime | None = None, hold_clock: bool = Fals
         try:
             got = ingest_task(con, landing, at)
             report = dispatch_task(con, settings, provider, landing, at, now)
+            casework_send_task(con, settings, provider, landing, at, now)  # 回访 and polls
         finally:
             if hold_clock:
                 clock.hold(None)
@@ -208,6 +212,33 @@ def month_flow(
             + "; ".join(report.validation)
         )
     return MonthResult(month, report, bulletin)
+
+
+# --- minyi-casework ----------------------------------------------------------------
+
+
+@flow(name="minyi-casework", on_failure=[notify.on_failure], on_crashed=[notify.on_failure])
+def casework_flow(home: str, at: datetime | None = None) -> casework_stage.CaseworkReport:
+    """Close the loop once a day: load what arrived, open tickets for new 不满意 answers and
+    integrity reports, remind, mark overdue and escalate, plan the 回访, apply decided
+    appeals (closing their months again), mirror the casework into the warehouse, publish."""
+    settings = load_settings(home)
+    at = at or datetime.now(UTC)
+    with wiring.open_warehouse(settings) as con, LandingStore(settings.landing_path) as landing:
+        provider = None
+        if settings.provider is not None:
+            kind = wiring.home_kind(con)
+            if not (settings.provider == "simulated" and kind != "demo"):
+                provider = wiring.make_provider(settings, landing, kind)
+        ingest_task(con, landing, at)
+        report = casework_day_task(con, settings, at, provider, landing)
+        publish_task(con, settings)
+    get_run_logger().info(
+        "opened %s, overdue %s, escalated %s, 回访 planned %s, months closed again %s",
+        report.opened, len(report.deadlines.overdue), len(report.deadlines.escalated),
+        report.revisits_planned, report.reclosed,
+    )
+    return report
 
 
 # --- the demo: a month replayed in one run ------------------------------------------

@@ -413,7 +413,6 @@ def _render_all(
     settings: Settings, gathered: tuple[BulletinData, pl.DataFrame], month: str, lang: str, directory: Path
 ) -> BulletinFiles:
     from bulletins.render import render_all
-
     from flows.casework import verified_vetoes
 
     data, _ = gathered
