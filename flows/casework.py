@@ -558,8 +558,8 @@ def _audit_frame(settings: Settings) -> pl.DataFrame:
     """The audit log without its before/after states: who, when, what."""
     from flows.staff import accounts, accounts_path
 
-    schema = pl.Schema({"seq": pl.Int64, "at": pl.Datetime("us"), "actor": pl.String,
-                        "role": pl.String, "action": pl.String, "target": pl.String})
+    schema = pl.Schema([("seq", pl.Int64()), ("at", pl.Datetime("us")), ("actor", pl.String()),
+                        ("role", pl.String()), ("action", pl.String()), ("target", pl.String())])
     if not accounts_path(settings).exists():
         return pl.DataFrame(schema=schema)
     with accounts(settings) as store:
