@@ -44,7 +44,7 @@ from channels.hours import in_window
 from channels.landing import LandingStore
 from channels.reasons import code as theme_of
 from minyi import vocab
-from minyi.registration import registration_number
+from minyi.registration import looks_like_registration, registration_number
 from minyi.settings import Settings
 from minyi.workdays import add_working_days, working_days_between
 from warehouse import casework as mirror_tables
@@ -363,7 +363,8 @@ def _attempt_phone(con: duckdb.DuckDBPyConnection, store: Casework, attempt_id: 
 
 def _register(store: Casework, settings: Settings, row: dict[str, Any], detail: dict[str, Any], units: set[str]) -> int:
     at: datetime = row["occurred_at"]
-    number = registration_number(row["event_key"], at, settings.zone)
+    given = str(detail.get("number") or "")
+    number = given if looks_like_registration(given) else registration_number(row["event_key"], at, settings.zone)
     unit = detail.get("unit_id") if detail.get("unit_id") in units else None
     text = str(detail.get("text") or "").strip() or "（空白短信）"
     new = store.register_complaint(
