@@ -404,32 +404,30 @@ def _revisit_event(store: Casework, settings: Settings, attempt_id: str, kind: s
 # --- appeals: exclusions, the month closed again, the bulletin re-issued -------------------------
 
 
-def apply_appeals(con: duckdb.DuckDBPyConnection, settings: Settings, store: Casework, at: datetime) -> list[str]:
+def apply_appeals(con: duckdb.DuckDBPyConnection, settings: Settings, at: datetime) -> list[str]:
     """Months already closed whose statistics an appeal upheld since their close changes: closed
     again at their stored cut-off (the excluded answers leave ``v_responses``) and, when their
-    bulletin was published, re-issued with a 更正说明. Returns those months."""
+    bulletin was published, re-issued with a 更正说明. Returns those months.
+
+    "Since their close" compares two warehouse clocks (when the exclusion first reached the
+    warehouse, when the month was last closed), so an appeal decided before a month's first
+    close is simply applied by that close, without a correction."""
     from flows import month as month_stage
     from warehouse import monthly
 
-    upheld = [a for a in store.appeals() if a.status == m.UPHELD and a.decided_at]
     redone = []
-    for month in sorted({a.month for a in upheld}):
-        closed_at = mirror_tables.month_closed_at(con, month)
+    for month, appeals in sorted(mirror_tables.new_exclusions(con).items()):
         cutoff = monthly.cutoff_of(con, month)
-        if closed_at is None or cutoff is None:
-            continue  # not closed yet: the close applies the exclusions
-        new = [a for a in upheld if a.month == month
-               and datetime.fromisoformat(a.decided_at or "") > closed_at]
-        if not new:
+        if cutoff is None:
             continue
         report = month_stage.close_month(con, settings, month, cutoff)
         excluded = mirror_tables.excluded_in(con, month).height
-        mirror_tables.record_correction(con, month, at, excluded, [a.appeal_id for a in new])
+        mirror_tables.record_correction(con, month, at, excluded, appeals)
         folder = settings.home / "bulletins" / month
         if (folder / "bulletin.html").exists() and not report.blocking_failed:
             lang = "en" if (folder / "bulletin.en.html").exists() else "zh"
             month_stage.write_bulletin(con, settings, month, lang)
-        _audit(settings, "month.reclose", month, {"appeals": [a.appeal_id for a in new], "excluded": excluded})
+        _audit(settings, "month.reclose", month, {"appeals": appeals, "excluded": excluded})
         redone.append(month)
     return redone
 
@@ -437,22 +435,31 @@ def apply_appeals(con: duckdb.DuckDBPyConnection, settings: Settings, store: Cas
 # --- vetoes for the conduct export ---------------------------------------------------------------
 
 
+def veto_month(settings: Settings, report_month: str, verified_at: str) -> str:
+    """The month a verified veto counts in: the report's month when verified by that month's
+    scheduled cut-off (``MINYI_MONTH_CLOSE_WORKING_DAY``), else the month of the verification
+    (a closed month's export is never changed by a later verification)."""
+    from flows.month import default_cutoff
+
+    when = datetime.fromisoformat(verified_at)
+    if when <= default_cutoff(settings, report_month):
+        return report_month
+    return when.astimezone(settings.zone).strftime("%Y-%m")
+
+
 def verified_vetoes(settings: Settings, month: str) -> pl.DataFrame | None:
-    """一票否决 inputs verified in ``month`` (``unit_id``, ``item``); None when there are none.
+    """一票否决 inputs of ``month`` (``unit_id``, ``item``); None when there are none.
 
     Replaces the hand-made ``<home>/conduct/vetoes-YYYY-MM.csv``: only a report the
-    discipline office verified, with its verifier and evidence kept, counts."""
+    discipline office verified (with its verifier and evidence kept) counts."""
     if not settings.casework_path.exists():
         return None
     with open_store(settings.casework_path) as store:
         rows = store.query(
-            "SELECT unit_id, veto_item, verified_at FROM tickets WHERE veto_item IS NOT NULL "
+            "SELECT unit_id, veto_item, month, verified_at FROM tickets WHERE veto_item IS NOT NULL "
             "AND unit_id IS NOT NULL"
         )
-    keep = [
-        (u, item) for u, item, at in rows
-        if datetime.fromisoformat(at).astimezone(settings.zone).strftime("%Y-%m") == month
-    ]
+    keep = [(u, item) for u, item, report, at in rows if veto_month(settings, report, at) == month]
     if not keep:
         return None
     return pl.DataFrame(keep, schema={"unit_id": pl.String, "item": pl.String}, orient="row").unique()
@@ -532,7 +539,7 @@ def mirror_frames(settings: Settings, store: Casework) -> dict[str, pl.DataFrame
     vetoes = pl.DataFrame(
         [
             {"ticket_id": t.ticket_id,
-             "month": datetime.fromisoformat(t.verified_at or "").astimezone(settings.zone).strftime("%Y-%m"),
+             "month": veto_month(settings, t.month, t.verified_at or ""),
              "unit_id": t.unit_id, "item": t.veto_item, "verifier": t.verifier,
              "verified_at": _local(settings, t.verified_at)}
             for t in tickets if t.veto_item and t.unit_id
@@ -559,7 +566,7 @@ def _audit_frame(settings: Settings) -> pl.DataFrame:
     """The audit log without its before/after states: who, when, what."""
     from flows.staff import accounts, accounts_path
 
-    schema = pl.Schema([("seq", pl.Int64()), ("at", pl.Datetime("us")), ("actor", pl.String()),
+    schema = pl.Schema([("seq", pl.Int64()), ("logged_at", pl.Datetime("us")), ("actor", pl.String()),
                         ("role", pl.String()), ("action", pl.String()), ("target", pl.String())])
     if not accounts_path(settings).exists():
         return pl.DataFrame(schema=schema)
@@ -669,8 +676,7 @@ def run_day(
         planned, closed = plan_revisits(con, settings, store, at, provider, landing)
         closed += close_unanswered(settings, store, at)
     counts = mirror(con, settings)  # exclusions first: the re-close reads them
-    with open_store(settings.casework_path) as store:
-        reclosed = apply_appeals(con, settings, store, at)
+    reclosed = apply_appeals(con, settings, at)
     return CaseworkReport(len(opened), due, planned, closed, reclosed, counts)
 
 

@@ -305,16 +305,19 @@ def report_pdf(poll: P.Poll, frame: pl.DataFrame, counts: dict[str, int], distri
     pdf.add_page()
     pdf.add_font("cjk", "", str(SANS))
     pdf.set_font("cjk", size=14)
-    pdf.multi_cell(0, 8, f"{district}民意征集结果报告\n{poll.spec.title}")
+    pdf.multi_cell(0, 8, f"{district}民意征集结果报告\n{poll.spec.title}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=10)
     if poll.spec.target == "open":
-        pdf.multi_cell(0, 6, CAVEAT.split(" / ")[0])
+        pdf.multi_cell(0, 6, CAVEAT.split(" / ")[0], new_x="LMARGIN", new_y="NEXT")
     else:
-        pdf.multi_cell(0, 6, f"抽样 {counts['sampled']} 人，回答 {counts['responded']} 人；估计值加权，附 95% 置信区间。")
+        pdf.multi_cell(0, 6, f"抽样 {counts['sampled']} 人，回答 {counts['responded']} 人；估计值加权，附 95% 置信区间。", new_x="LMARGIN", new_y="NEXT")
     for r in frame.iter_rows(named=True):
         label = theme_label(r["option"]) if r["kind"] == "text" else r["option"]
         interval = f"  [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]" if r["method"] == "design" else ""
-        pdf.multi_cell(0, 6, f"{r['question'][:30]} · {label}: {r['chosen']} / {r['respondents']}  {_pct(r['estimate'])}{interval}")
+        pdf.multi_cell(
+            0, 6, f"{r['question'][:30]} · {label}: {r['chosen']} / {r['respondents']}  {_pct(r['estimate'])}{interval}",
+            new_x="LMARGIN", new_y="NEXT",
+        )
     return bytes(pdf.output())
 
 

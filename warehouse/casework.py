@@ -12,7 +12,7 @@ count made from it does too.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 import duckdb
@@ -60,11 +60,12 @@ MIGRATION: Final = [
         case_id VARCHAR PRIMARY KEY,
         appeal_id VARCHAR NOT NULL,
         ground VARCHAR NOT NULL,
-        decided_at TIMESTAMP NOT NULL)""",
+        decided_at TIMESTAMP NOT NULL,     -- local time of the director's decision
+        first_seen TIMESTAMPTZ NOT NULL)   -- when the warehouse first held it (vs month_closes)""",
     # verified 一票否决 inputs: the verifier is a staff account; the evidence stays in casework
     """CREATE TABLE cw_vetoes (
         ticket_id VARCHAR PRIMARY KEY,
-        month VARCHAR NOT NULL,            -- the month of the verification
+        month VARCHAR NOT NULL,            -- the report's month (verified by its cut-off) or the verification's
         unit_id VARCHAR NOT NULL,
         item VARCHAR NOT NULL,             -- a veto code of conduct.toml
         verifier VARCHAR NOT NULL,
@@ -96,7 +97,7 @@ MIGRATION: Final = [
         PRIMARY KEY (poll_id, item, option))""",
     """CREATE TABLE audit_log (
         seq BIGINT PRIMARY KEY,
-        "at" TIMESTAMP NOT NULL,           -- local time
+        logged_at TIMESTAMP NOT NULL,      -- local time (v_audit shows it as "at")
         actor VARCHAR NOT NULL,
         role VARCHAR NOT NULL,
         action VARCHAR NOT NULL,
@@ -144,7 +145,7 @@ VIEWS: Final[dict[str, str]] = {
         SELECT poll_id, item, question, kind, option, respondents, chosen, estimate, se,
                ci_low, ci_high, method
         FROM cw_poll_results""",
-    "v_audit": 'SELECT seq, "at", actor, role, action, target FROM audit_log',
+    "v_audit": 'SELECT seq, logged_at AS "at", actor, role, action, target FROM audit_log',
 }
 
 
@@ -161,6 +162,15 @@ def replace_mirror(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFram
     unknown = set(frames) - set(MIRRORS)
     if unknown:
         raise ValueError(f"not casework mirror tables: {sorted(unknown)}")
+    if "response_exclusions" in frames:  # keep when each exclusion first reached the warehouse
+        seen = con.sql("SELECT case_id, first_seen FROM response_exclusions").pl().with_columns(
+            pl.col("first_seen").dt.convert_time_zone("UTC")
+        )
+        now = datetime.now(UTC)
+        frame = frames["response_exclusions"].join(seen, on="case_id", how="left")
+        frames = {**frames, "response_exclusions": frame.with_columns(
+            pl.col("first_seen").fill_null(pl.lit(now).cast(pl.Datetime("us", "UTC")))
+        )}
     with transaction(con):
         for table, frame in frames.items():
             con.execute(f"DELETE FROM {table}")
@@ -331,3 +341,17 @@ def unit_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def month_closed_at(con: duckdb.DuckDBPyConnection, month: str) -> datetime | None:
     rows = con.sql("SELECT closed_at FROM month_closes WHERE month = $m", params={"m": month}).fetchall()
     return None if not rows else rows[0][0]
+
+
+def new_exclusions(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Per closed month, the appeals whose exclusions reached the warehouse after its last close
+    (those the month's statistics do not reflect yet)."""
+    rows = con.sql(
+        "SELECT strftime(s.sample_date, '%Y-%m') AS month, x.appeal_id FROM response_exclusions x "
+        "JOIN samples s USING (case_id) JOIN month_closes mc ON mc.month = strftime(s.sample_date, '%Y-%m') "
+        "WHERE x.first_seen > mc.closed_at ORDER BY 1, 2"
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for month, appeal in rows:
+        out.setdefault(str(month), []).append(str(appeal))
+    return out
