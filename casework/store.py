@@ -476,15 +476,15 @@ class Casework:
 
     def to_remind(self, today: date, dates: dict[str, date | None]) -> list[m.Ticket]:
         """Tickets waiting for their unit whose reminder day (``dates[ticket_id]``) has come."""
-        out = []
-        for ticket in self.tickets(statuses=(m.ASSIGNED,)):
-            day = dates.get(ticket.ticket_id)
-            reminded = self.query(
-                "SELECT reminded_on FROM tickets WHERE ticket_id = ?", (ticket.ticket_id,)
-            )[0][0]
-            if day is not None and day <= today and reminded is None:
-                out.append(ticket)
-        return out
+        pending = {
+            tid for (tid,) in self.query(
+                "SELECT ticket_id FROM tickets WHERE status = ? AND reminded_on IS NULL", (m.ASSIGNED,)
+            )
+        }
+        return [
+            t for t in self.tickets(statuses=(m.ASSIGNED,))
+            if t.ticket_id in pending and (day := dates.get(t.ticket_id)) is not None and day <= today
+        ]
 
     def mark_reminded(self, ticket_ids: Sequence[str], today: date, at: datetime, actor: str) -> None:
         with self.transaction() as con:

@@ -16,18 +16,22 @@ from channels.base import InboundEvent
 from minyi.registration import registration_number
 from minyi.vocab import COMPLAINT
 
-MIN_CHARS: Final = 6  # after an ended evaluation, shorter replies ("好", "谢谢") are not complaints
+MIN_CHARS: Final = 6  # shorter messages ("好", "谢谢", a stray "5") are not complaints
 MAX_CHARS: Final = 1000
 ZONE: Final = ZoneInfo("Asia/Shanghai")
 _COURTESIES: Final = frozenset({"谢谢", "好的", "收到", "知道了", "好", "ok", "谢谢你", "谢谢您"})
 
 
 def is_complaint(body: str, evaluation_ended: bool | None) -> bool:
-    """``evaluation_ended`` None: the number has no evaluation session at all."""
+    """Something to say from a number with no evaluation going on (``evaluation_ended`` None:
+    none at all): at least ``MIN_CHARS`` characters that are not just digits (a stray answer)
+    nor a courtesy."""
     text = body.strip()
-    if not text or text.lower() in _COURTESIES:
+    if len(text) < MIN_CHARS or text.lower() in _COURTESIES:
         return False
-    return evaluation_ended is None or (evaluation_ended and len(text) >= MIN_CHARS)
+    if "".join(text.split()).replace(",", "").replace("，", "").isdigit():
+        return False
+    return evaluation_ended is None or evaluation_ended
 
 
 def complaint_event(sid: str, channel: str, phone: str, body: str, at: datetime) -> InboundEvent:

@@ -211,13 +211,13 @@ def close_unanswered(settings: Settings, store: Casework, at: datetime) -> int:
     """A 回访 sent ``revisit_wait_days`` working days ago without an answer closes its ticket."""
     today = at.astimezone(settings.zone).date()
     closed = 0
+    replied = {t.ticket_id for t in store.tickets(statuses=(m.REPLIED,))}
     for a in store.attempts((m.ATTEMPT_SENT, m.ATTEMPT_ENDED), prefix=vocab.REVISIT_PREFIX):
-        if a.sent_at is None:
+        if a.sent_at is None or a.ref_id not in replied:
             continue
         sent = datetime.fromisoformat(a.sent_at).astimezone(settings.zone).date()
-        ticket = store.ticket(a.ref_id)
         waited = working_days_between(sent, today) >= settings.revisit_wait_days
-        if ticket.status == m.REPLIED and (a.status == m.ATTEMPT_ENDED or waited):
+        if a.status == m.ATTEMPT_ENDED or waited:
             store.record_revisit(a.ref_id, None, settings.satisfied_min_level, at, ACTOR, "revisit_unanswered")
             store.end_attempt(a.attempt_id, m.ATTEMPT_ENDED)
             closed += 1
@@ -669,12 +669,17 @@ def run_day(
     provider: Provider | None = None,
     landing: LandingStore | None = None,
     notify: bool = True,
+    mirrored: bool = True,
 ) -> CaseworkReport:
+    """One day's casework; ``mirrored=False`` leaves the warehouse mirror (and the appeals'
+    re-close, which reads it) to a later run (the demo replays days faster so)."""
     with open_store(settings.casework_path) as store:
         opened = open_tickets(con, settings, store)
         due = run_deadlines(settings, store, at, notify)
         planned, closed = plan_revisits(con, settings, store, at, provider, landing)
         closed += close_unanswered(settings, store, at)
+    if not mirrored:
+        return CaseworkReport(len(opened), due, planned, closed, [], {})
     counts = mirror(con, settings)  # exclusions first: the re-close reads them
     reclosed = apply_appeals(con, settings, at)
     return CaseworkReport(len(opened), due, planned, closed, reclosed, counts)
