@@ -134,7 +134,7 @@ def test_poll_forms_take_checked_answers_and_sample_polls_only_from_their_member
         sampled = polls.parse(OPEN_POLL.format(target="sample", sample="[sample]\ntotal = 1"))
         polls.create(store, sampled, "zhao", datetime.now(UTC))
         polls.store_sample(store, sampled.poll_id, [("M1", "s", 1, 1, 1.0, None)], {})
-        open_id = [p.poll_id for p in polls.all_polls(store) if p.spec.target == "open"][0]
+        open_id = next(p.poll_id for p in polls.all_polls(store) if p.spec.target == "open")
     web = TestClient(build_public_app(settings))  # type: ignore[arg-type]
     form = web.get(f"/poll/{open_id}")
     assert form.status_code == 200 and "是否支持" in form.text
