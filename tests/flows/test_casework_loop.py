@@ -135,7 +135,7 @@ def test_the_loop_is_closed_through_the_staff_web(
     home = tmp_path / "center"
     (home / "inbox" / "cases").mkdir(parents=True)
     (home / "minyi.env").write_text(
-        "MINYI_PROVIDER=manual\nMINYI_MIN_RESPONDENTS=5\nMINYI_EVALUATORS=2\n"
+        "MINYI_PROVIDER=manual\nMINYI_MIN_RESPONDENTS=5\nMINYI_EVALUATORS=2\nMINYI_MIN_CELL=6\n"
         f"MINYI_NOTIFY_WEBHOOK_URL=http://127.0.0.1:{port}/robot\n", encoding="utf-8",
     )
     (tmp_path / "units.csv").write_text(UNITS, encoding="utf-8")
@@ -233,6 +233,13 @@ def test_the_loop_is_closed_through_the_staff_web(
     conduct = pl.read_csv(folder / "conduct.csv", infer_schema=False)
     vetoed = set(conduct.filter(pl.col("veto").str.to_lowercase() == "true")["unit_id"].to_list())
     assert vetoed == {dict(_copy(home, "SELECT followup_id, unit_id FROM v_followups"))[integrity[0][0]]}
+    # the liaison's month: their unit only; a cell under MINYI_MIN_CELL (6) shows its count only
+    liaison, _ = _web(home, "sun")
+    own = liaison.get("/unit").text
+    cells = re.findall(r"<tr><td>(事项类别|经办人)</td><td>([^<]*)</td><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", own)
+    assert cells and all((sat == "—") == (int(n) < 6) for _, _, n, sat, _ in cells)
+    assert {sat == "—" for _, _, _, sat, _ in cells} == {True, False}
+    assert "甲局" in own and "乙窗口" not in own and not re.search(r"C\d{3}|1[3-9]\d{9}", own)
     before = dict(_copy(home, "SELECT unit_id, responded FROM v_unit_month WHERE month = '2026-09'"))
     rate_before = dict(_copy(home, "SELECT unit_id, satisfaction_rate FROM v_unit_month WHERE month = '2026-09'"))
 
