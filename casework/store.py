@@ -693,6 +693,36 @@ class Casework:
                 (status, attempt_id, m.ATTEMPT_SENT, m.ATTEMPT_PENDING),
             )
 
+    def purge(self, before: datetime) -> dict[str, int]:
+        """Remove the personal data of what ended before ``before`` (PIPL minimisation): a
+        complainant's name, number and words, a consented contact, the numbers of finished
+        回访 and poll contacts, of polls ended. Tickets, their history and the counts stay."""
+        cut = _iso(before)
+        with self.transaction() as con:
+            done = {
+                "complaints": con.execute(
+                    "UPDATE complaints SET name = NULL, phone = NULL, text = '（已按保存期限删除）' "
+                    "WHERE received_at < ? AND (phone IS NOT NULL OR name IS NOT NULL OR text != '（已按保存期限删除）') "
+                    "AND complaint_id IN (SELECT case_id FROM tickets WHERE kind = ? AND status = ? AND closed_at < ?)",
+                    (cut, m.COMPLAINT, m.CLOSED, cut),
+                ).rowcount,
+                "contacts": con.execute(
+                    "UPDATE tickets SET contact = NULL WHERE contact IS NOT NULL AND status = ? AND closed_at < ?",
+                    (m.CLOSED, cut),
+                ).rowcount,
+                "attempts": con.execute(
+                    "UPDATE attempts SET phone = NULL WHERE phone IS NOT NULL AND created_at < ? "
+                    "AND status NOT IN (?, ?)",
+                    (cut, m.ATTEMPT_PENDING, m.ATTEMPT_RETRY),
+                ).rowcount,
+                "poll_members": con.execute(
+                    "UPDATE poll_members SET phone = NULL WHERE phone IS NOT NULL AND poll_id IN "
+                    "(SELECT poll_id FROM polls WHERE ends < ?)",
+                    (before.date().isoformat(),),
+                ).rowcount,
+            }
+        return done
+
     def log(self, ticket_id: str, at: datetime, actor: str, event: str, detail: dict[str, Any] | None = None) -> None:
         with self.transaction() as con:
             self._event(con, ticket_id, at, actor, event, detail)

@@ -158,3 +158,20 @@ def test_polls_are_read_from_toml_and_answers_are_checked(store: Casework) -> No
             (spec.poll_id, "W1", "why", "9", "web", AT), (spec.poll_id, "W2", "nope", "1", "web", AT)]
     assert polls.add_answers(store, rows) == 1  # first answer wins; bad values and items dropped
     assert polls.answers(store, spec.poll_id) == [("W1", "support", "2", "web", AT.isoformat())]
+
+
+def test_personal_data_of_what_ended_long_ago_is_purged(store: Casework) -> None:
+    args = {"channel": "web", "received_at": AT, "text": "窗口态度差", "month": "2026-09", "actor": "web"}
+    store.register_complaint("TS20260929-CCCCCC", **args, name="张三", phone="+8613800138000",  # type: ignore[arg-type]
+                             named_consent=True, unit_id="U1", due=date(2026, 10, 12))
+    tid = ticket_id_of(m.COMPLAINT, "TS20260929-CCCCCC")
+    store.add_attempts([("RV-x-1", tid, "TS20260929-CCCCCC", "manual", "+8613800138000")], AT)
+    store.mark_attempts([("RV-x-1", "sent", "WL1", None, AT)])
+    early = store.purge(AT + timedelta(days=200))
+    assert (early["complaints"], early["attempts"]) == (0, 1)  # not closed: kept; a sent call's number: gone
+    store.reply(tid, "U1", "已处理", "", AT, "sun")
+    store.record_revisit(tid, 5, 3, AT, "wang")
+    assert store.purge(AT + timedelta(days=1)) == {"complaints": 1, "contacts": 1, "attempts": 0, "poll_members": 0}
+    complaint = store.complaint("TS20260929-CCCCCC")
+    assert (complaint.name, complaint.phone) == (None, None) and "张三" not in complaint.text
+    assert store.ticket(tid).contact is None and store.ticket(tid).status == m.CLOSED
