@@ -199,6 +199,7 @@ class Casework:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, fast commits
         self._con.executescript(_SCHEMA)
 
     def close(self) -> None:

@@ -340,6 +340,8 @@ def take_events(con: duckdb.DuckDBPyConnection, home: Path, frame: pl.DataFrame)
                 if row["kind"] in (vocab.ANSWER, *_CLOSING_REVISIT, vocab.COMPLETED):
                     store.end_attempt(attempt, m.ATTEMPT_ANSWERED if row["kind"] == vocab.ANSWER else m.ATTEMPT_ENDED)
         counts["poll_answers"] = poll_store.add_answers(store, poll_rows)
+    if counts["revisits"] or counts["poll_answers"]:
+        _audit(settings, "casework.answers", None, {"revisits": counts["revisits"], "poll_answers": counts["poll_answers"]})
     numbers = [p for p in opted if p]
     if numbers:
         add_opt_outs(con, numbers, "casework", datetime.now(UTC))
@@ -392,7 +394,6 @@ def _revisit_event(store: Casework, settings: Settings, attempt_id: str, kind: s
         if value in ("1", "2", "3", "4", "5"):
             store.record_revisit(ticket.ticket_id, int(value), settings.satisfied_min_level, at, f"{a.channel}:citizen")
             store.end_attempt(attempt_id, m.ATTEMPT_ANSWERED)
-            _audit(settings, "followup.revisited", ticket.ticket_id, {"level": int(value)})
             return 1
     if kind in _CLOSING_REVISIT or kind in (vocab.NO_ANSWER, vocab.BUSY):
         store.log(ticket.ticket_id, at, ACTOR, "revisit_attempt", {"outcome": kind})
