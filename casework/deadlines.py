@@ -9,14 +9,17 @@ first day after its due date while it has no reply. Pure: takes dates, returns d
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from minyi.workdays import add_working_days, is_working_day
 
 
+@lru_cache(maxsize=4096)
 def due_date(opened: date, working_days: int) -> date:
     return add_working_days(opened, working_days)
 
 
+@lru_cache(maxsize=4096)
 def reminder_date(opened: date, due: date, remind: int) -> date | None:
     """The working day ``remind`` working days before ``due`` (None when that is not after
     ``opened``, or ``remind`` is 0)."""

@@ -272,6 +272,37 @@ class Casework:
                 self._event(con, tid, opened_at, actor, "assigned", {"unit_id": unit_id})
         return tid
 
+    def open_tickets(
+        self,
+        rows: Sequence[tuple[str, str, str | None, datetime, date | None, str, str | None, str | None]],
+        actor: str,
+    ) -> list[str]:
+        """Many :meth:`open_ticket` at once, in one transaction: (kind, case_id, unit_id,
+        opened_at, due, month, category, theme); returns the new tickets."""
+        opened = []
+        with self.transaction() as con:
+            for kind, case_id, unit_id, at, due, month, category, theme in rows:
+                tid = ticket_id_of(kind, case_id)
+                status = m.ASSIGNED if unit_id else m.OPEN
+                cur = con.execute(
+                    "INSERT OR IGNORE INTO tickets (ticket_id, kind, case_id, unit_id, status, "
+                    "opened_at, due_date, month, category, theme) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (tid, kind, case_id, unit_id, status, _iso(at),
+                     due.isoformat() if due else None, month, category, theme),
+                )
+                if cur.rowcount != 1:
+                    continue
+                self._event(con, tid, at, actor, "opened", {"kind": kind})
+                if status == m.ASSIGNED:
+                    self._event(con, tid, at, actor, "assigned", {"unit_id": unit_id})
+                opened.append(tid)
+        return opened
+
+    def has_pending_attempts(self) -> bool:
+        return bool(self.query(
+            "SELECT 1 FROM attempts WHERE status IN (?, ?) LIMIT 1", (m.ATTEMPT_PENDING, m.ATTEMPT_RETRY)
+        ))
+
     def ticket(self, ticket_id: str) -> m.Ticket:
         rows = self.query(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,))
         if not rows:

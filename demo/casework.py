@@ -20,8 +20,8 @@ from pathlib import Path
 import polars as pl
 
 from casework import model as m
+from casework.deadlines import due_date as add_working_days  # cached
 from casework.store import Casework
-from minyi.workdays import add_working_days
 
 POLL_FILE = "demo/poll.toml"
 FRAME_FILE = "demo/residents.csv"

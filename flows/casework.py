@@ -94,19 +94,16 @@ def open_tickets(con: duckdb.DuckDBPyConnection, settings: Settings, store: Case
     """One ticket per 不满意 answer and per integrity report not yet ticketed."""
     signals = mirror_tables.followup_signals(con)
     have = {(k, c) for k, c in store.query("SELECT kind, case_id FROM tickets")}
-    opened = []
+    rows = []
     for row in signals.iter_rows(named=True):
         kind = row["kind"]
         if (kind, row["case_id"]) in have:
             continue
         at: datetime = row["created_at"]
         theme = "integrity" if kind == m.INTEGRITY else theme_of(row["reason_text"])
-        tid = store.open_ticket(
-            kind, row["case_id"], row["unit_id"], opened_at=at, due=due_for(settings, kind, at),
-            month=row["month"], actor=ACTOR, category=row["category"], theme=theme,
-        )
-        if tid:
-            opened.append(tid)
+        rows.append((kind, row["case_id"], row["unit_id"], at, due_for(settings, kind, at),
+                     row["month"], row["category"], theme))
+    opened = store.open_tickets(rows, ACTOR) if rows else []
     if opened:
         _audit(settings, "casework.open", None, {"tickets": len(opened)})
     return opened
@@ -128,7 +125,10 @@ def run_deadlines(settings: Settings, store: Casework, at: datetime, notify: boo
     from flows.notify import send_notice
 
     today = at.astimezone(settings.zone).date()
-    waiting = store.tickets(statuses=(m.ASSIGNED,))
+    unreminded = {tid for (tid,) in store.query(
+        "SELECT ticket_id FROM tickets WHERE status = ? AND reminded_on IS NULL", (m.ASSIGNED,)
+    )}
+    waiting = [t for t in store.tickets(statuses=(m.ASSIGNED,)) if t.ticket_id in unreminded]
     dates = {
         t.ticket_id: deadlines.reminder_date(
             datetime.fromisoformat(t.opened_at).astimezone(settings.zone).date(),
@@ -240,7 +240,11 @@ def send_due(
     window_clock = wall_clock if getattr(provider, "real_clock", True) else at
     if not (in_window(at, plan.windows, plan.zone) and in_window(window_clock, plan.windows, plan.zone)):
         return {dispatcher.SENT: 0, dispatcher.FAILED: 0, dispatcher.RETRY: 0}
+    if not settings.casework_path.exists():
+        return {dispatcher.SENT: 0, dispatcher.FAILED: 0, dispatcher.RETRY: 0}
     with open_store(settings.casework_path) as store:
+        if not store.has_pending_attempts():
+            return {dispatcher.SENT: 0, dispatcher.FAILED: 0, dispatcher.RETRY: 0}
         due = store.attempts((m.ATTEMPT_PENDING, m.ATTEMPT_RETRY))
         due = [a for a in due if a.channel in provider.channels()]
         if not due:
