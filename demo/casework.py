@@ -88,7 +88,7 @@ def act(store: Casework, today: date, at: datetime, seed: int, satisfied_min: in
         opened = datetime.fromisoformat(t.opened_at).astimezone(at.tzinfo).date()
         if t.kind == m.INTEGRITY:
             if add_working_days(opened, 3) <= today:  # the discipline office's 核实
-                verified = _fraction(seed, "verify", t.ticket_id) < 0.4
+                verified = _fraction(seed, "verify", t.ticket_id) < 0.1
                 store.verify(t.ticket_id, m.VERIFIED if verified else m.UNFOUNDED,
                              "调阅窗口记录、约谈当事人（演示）", verified, at, "demo:纪检")
                 done["verified"] += 1
