@@ -40,6 +40,7 @@ from casework import polls as poll_store
 from casework.store import Casework, ticket_id_of
 from channels import dispatcher
 from channels.base import Provider
+from channels.composite import CompositeProvider
 from channels.hours import in_window
 from channels.landing import LandingStore
 from channels.reasons import code as theme_of
@@ -170,8 +171,7 @@ def revisit_channel(settings: Settings, provider: Provider | None) -> str:
     wanted = settings.revisit_channel
     if provider is None:
         return wanted
-    able = getattr(provider, "surveys", frozenset({"evaluation"}))
-    if wanted in provider.channels() and "revisit" in able:
+    if wanted in provider.channels() and "revisit" in surveys_on(provider, wanted):
         return wanted
     return "manual"
 
@@ -212,8 +212,12 @@ def close_unanswered(settings: Settings, store: Casework, at: datetime) -> int:
     today = at.astimezone(settings.zone).date()
     closed = 0
     replied = {t.ticket_id for t in store.tickets(statuses=(m.REPLIED,))}
-    for a in store.attempts((m.ATTEMPT_SENT, m.ATTEMPT_ENDED), prefix=vocab.REVISIT_PREFIX):
+    for a in store.attempts((m.ATTEMPT_SENT, m.ATTEMPT_ENDED, m.ATTEMPT_FAILED), prefix=vocab.REVISIT_PREFIX):
         if a.sent_at is None or a.ref_id not in replied:
+            continue
+        if a.status == m.ATTEMPT_FAILED:  # blocked at the moment of sending, or no way to ask
+            store.record_revisit(a.ref_id, None, settings.satisfied_min_level, at, ACTOR, "revisit_failed")
+            closed += 1
             continue
         sent = datetime.fromisoformat(a.sent_at).astimezone(settings.zone).date()
         waited = working_days_between(sent, today) >= settings.revisit_wait_days
@@ -245,8 +249,11 @@ def send_due(
     with open_store(settings.casework_path) as store:
         if not store.has_pending_attempts():
             return {dispatcher.SENT: 0, dispatcher.FAILED: 0, dispatcher.RETRY: 0}
-        due = store.attempts((m.ATTEMPT_PENDING, m.ATTEMPT_RETRY))
-        due = [a for a in due if a.channel in provider.channels()]
+        due = [a for a in store.attempts((m.ATTEMPT_PENDING, m.ATTEMPT_RETRY)) if a.channel in provider.channels()]
+        unable = [a for a in due if _survey(a) not in surveys_on(provider, a.channel)]
+        if unable:  # never send an evaluation's questions to someone asked for something else
+            store.mark_attempts([(a.attempt_id, m.ATTEMPT_FAILED, None, "survey_unsupported", at) for a in unable])
+            due = [a for a in due if a not in unable]
         if not due:
             return {dispatcher.SENT: 0, dispatcher.FAILED: 0, dispatcher.RETRY: 0}
         case_phones = mirror_tables.phones_of(con, [a.case_id for a in due if a.phone is None])
@@ -277,6 +284,16 @@ def send_due(
             ),
             mask=lambda text: mask_text(text) or "",
         )
+
+
+def _survey(a: m.Attempt) -> str:
+    return "poll" if a.attempt_id.startswith(vocab.POLL_PREFIX) else "revisit"
+
+
+def surveys_on(provider: Provider, channel: str) -> frozenset[str]:
+    """What the provider sending on ``channel`` can ask (``surveys``; default: evaluations only)."""
+    target = provider.for_channel(channel) if isinstance(provider, CompositeProvider) else provider
+    return frozenset(getattr(target, "surveys", frozenset({"evaluation"})))
 
 
 def _context(store: Casework, a: m.Attempt, names: dict[str, str], settings: Settings) -> dict[str, str]:
