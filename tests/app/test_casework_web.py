@@ -74,7 +74,7 @@ def test_a_phone_complaint_is_registered_routed_and_answered(settings: Settings)
     entry2 = re.search(r"name='entry' value='([^']+)'", wang.get("/complaints/new").text).group(1)  # type: ignore[union-attr]
     wang.post("/complaints", data={"entry": entry2, "text": "不知道找哪个部门", "phone": "13900002222", "csrf": csrf})
     with staff.casework(settings) as store:
-        waiting = [t for t in store.tickets(kinds=("complaint",)) if t.status == "open"][0]
+        waiting = next(t for t in store.tickets(kinds=("complaint",)) if t.status == "open")
     assert wang.post(f"/tickets/{waiting.ticket_id}/route", data={"unit_id": "U9", "csrf": csrf}).status_code == 422
     assert zhou.post(f"/tickets/{waiting.ticket_id}/route", data={"unit_id": "U2", "csrf": csrf}).status_code == 403
     assert wang.post(f"/tickets/{waiting.ticket_id}/route", data={"unit_id": "U2", "csrf": csrf},
