@@ -19,6 +19,18 @@ Where things live and why:
   stage reads it for the bulletin, ``v_responses`` leaves out answers an upheld appeal
   excluded, and a month already closed is closed again and its bulletin re-issued with a
   更正说明 (:func:`apply_appeals`).
+
+For the publish (``flows.publish``; being rewritten): the staff copy needs the tables of
+:func:`publish_frames` (``cw_followups``, ``cw_complaints``, ``cw_appeals``,
+``response_exclusions`` — which ``v_responses`` reads —, ``cw_vetoes``, ``cw_polls``,
+``cw_poll_results``, ``audit_log``, ``bulletin_corrections``; none holds a number, a name or a
+citizen's words) created under the same names, then the views of
+:func:`publish_views_sql` (also part of ``warehouse.views.create_views_sql``, which the
+publish of today runs, so today's publish needs no change).
+
+Feedback to a complainant is the 回访 of the complaint's ticket: the evaluator's call reads
+the unit's reply and asks the recovery question. A complaint without a number cannot be
+answered; its ticket closes without a 回访 once the unit replied.
 """
 
 from __future__ import annotations

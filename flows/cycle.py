@@ -1,4 +1,5 @@
-"""The center's cycle as Prefect flows: ``minyi-day``, ``minyi-dispatch``, ``minyi-month``.
+"""The center's cycle as Prefect flows: ``minyi-day``, ``minyi-dispatch``, ``minyi-month``,
+``minyi-casework`` (closing the loop, ``flows.casework``) and ``minyi-demo``.
 
 Each flow takes the **home** (a path) and loads the settings itself, so no
 secret is ever a flow parameter; it opens the warehouse once, runs its stages
