@@ -95,7 +95,13 @@ def add_public_forms(app: FastAPI, settings: Settings) -> None:
         return parse_qs(body, keep_blank_values=True, max_num_fields=60)
 
     def client(request: Request) -> str:
-        return request.client.host if request.client else "?"
+        """The sender's address: behind the TLS proxy on this machine (README), the address the
+        proxy appended last to ``X-Forwarded-For`` (a client cannot forge that one)."""
+        host = request.client.host if request.client else "?"
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded and host in ("127.0.0.1", "::1", "localhost"):
+            return forwarded.split(",")[-1].strip() or host
+        return host
 
     refused = "<p class='bad'>表单已过期或无效，请重新打开页面填写。</p>"
 

@@ -150,3 +150,16 @@ def test_poll_forms_take_checked_answers_and_sample_polls_only_from_their_member
     assert web.get("/poll/NOSUCH").status_code == 404
     kinds = [(k.split(":")[0], kind) for k, kind, _ in _landing(settings)]
     assert kinds == [("web", "answer"), ("web", "answer")]
+
+
+def test_behind_the_local_proxy_the_limit_is_per_real_address(settings: Settings) -> None:
+    web = TestClient(build_public_app(settings), client=("127.0.0.1", 50000))  # type: ignore[arg-type]
+
+    def post(forwarded: str) -> int:
+        token = _token(web.get("/complaint").text)
+        return web.post("/complaint", data={"token": token, "text": "投诉"},
+                        headers={"X-Forwarded-For": forwarded}).status_code
+
+    # a client that forges X-Forwarded-For still gets the address the proxy appended last
+    assert [post(f"1.2.3.{k}, 203.0.113.7") for k in range(4)] == [200, 200, 200, 429]
+    assert post("203.0.113.8") == 200  # another citizen is not held up
