@@ -145,6 +145,25 @@ VIEWS: Final[dict[str, str]] = {
         SELECT poll_id, item, question, kind, option, respondents, chosen, estimate, se,
                ci_low, ci_high, method
         FROM cw_poll_results""",
+    # per unit and month, as of now (the bulletin's table is the same as of the month's cut-off)
+    "v_unit_followups": """
+        WITH t AS (
+            SELECT *, replied_at IS NOT NULL OR due_date < current_date AS due
+            FROM cw_followups
+            WHERE kind IN ('dissatisfied', 'complaint') AND unit_id IS NOT NULL AND NOT closed_by_appeal)
+        SELECT month, unit_id, count(*) AS tickets,
+               count(*) FILTER (WHERE replied_at IS NOT NULL) AS replied,
+               CASE WHEN count(*) FILTER (WHERE due) > 0 THEN
+                   count(*) FILTER (WHERE due AND CAST(replied_at AS DATE) <= due_date)
+                   / count(*) FILTER (WHERE due) END AS on_time_rate,
+               count(*) FILTER (WHERE status = 'overdue') AS overdue,
+               count(*) FILTER (WHERE revisit_satisfaction IS NOT NULL) AS revisited,
+               CASE WHEN count(*) FILTER (WHERE revisit_satisfaction IS NOT NULL) > 0 THEN
+                   count(*) FILTER (WHERE revisit_satisfaction >= (
+                       SELECT CAST(value AS INTEGER) FROM config WHERE key = 'satisfied_min_level'))
+                   / count(*) FILTER (WHERE revisit_satisfaction IS NOT NULL) END
+                   AS revisit_satisfaction_rate
+        FROM t GROUP BY month, unit_id""",
     "v_audit": 'SELECT seq, logged_at AS "at", actor, role, action, target FROM audit_log',
 }
 

@@ -224,6 +224,9 @@ def test_the_loop_is_closed_through_the_staff_web(
     escalation = next(n for n in notices if "超期督办" in n)
     assert u2[0][0] in escalation and not re.search(r"C\d{3}|1[3-9]\d{9}", escalation)
     assert _copy(home, "SELECT count(*) FROM v_followups WHERE status = 'overdue'") == [(waiting,)]
+    per_unit = _copy(home, "SELECT sum(tickets), sum(overdue), sum(revisited) FROM v_unit_followups "
+                           "WHERE month = '2026-09'")
+    assert per_unit == [(len(dissatisfied), waiting, 1)]
 
     # --- September closes; the bulletin reports the follow-ups; the verified veto is exported
     out = _minyi(capsys, home, "month", "--month", "2026-09", "--cutoff", "2026-10-13T09:00:00+08:00")
