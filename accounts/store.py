@@ -7,7 +7,9 @@ warehouse). Roles (CONTRACT.md "Commands"):
 - ``director``: everything, including the audit log and other evaluators' lists;
 - ``evaluator``: their own worklist and the status page;
 - ``liaison``: one unit's 背对背 pages only (``unit_id`` required);
-- ``auditor``: reads (status, audit log), changes nothing.
+- ``auditor``: reads (status, audit log), changes nothing;
+- ``discipline``: the discipline office (纪检): verifies (核实) integrity reports and
+  complaints; only what it verifies becomes a 一票否决 input.
 
 Passwords are hashed with argon2id (``argon2-cffi``). A session is a random id
 kept server-side with its CSRF token: disabling a user or resetting a password
@@ -36,7 +38,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from accounts.errors import AccountError, SignInThrottled
 from minyi.walstore import WalStore
 
-ROLES: Final = ("director", "evaluator", "liaison", "auditor")
+ROLES: Final = ("director", "evaluator", "liaison", "auditor", "discipline")
 MIN_PASSWORD: Final = 10
 SESSION_HOURS: Final = 12
 FAILURES_ALLOWED: Final = 5

@@ -591,7 +591,7 @@ def purge(obj: Context) -> None:
 
 @cli.group()
 def users() -> None:
-    """Staff accounts of the staff web: director, evaluator, liaison (one unit), auditor."""
+    """Staff accounts of the staff web: director, evaluator, liaison (one unit), auditor, discipline."""
 
 
 def _audit_cli(settings: Settings, action: str, target: str | None = None, after: Any = None) -> None:
@@ -602,7 +602,7 @@ def _audit_cli(settings: Settings, action: str, target: str | None = None, after
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["director", "evaluator", "liaison", "auditor"]))
+@click.option("--role", required=True, type=click.Choice(["director", "evaluator", "liaison", "auditor", "discipline"]))
 @click.option("--unit", default=None, help="The liaison's unit_id.")
 @click.option("--name", "display_name", default=None, help="Name shown on pages (optional).")
 @click.pass_obj
@@ -671,6 +671,143 @@ def users_list(obj: Context) -> None:
             state = "" if user.active else "  (disabled)"
             unit = f"  unit {user.unit_id}" if user.unit_id else ""
             click.echo(f"{user.username:<20} {user.role:<10}{unit}{state}")
+
+
+# --- closing the loop (issue 13) ----------------------------------------------------
+
+
+@cli.command("casework")
+@click.option("--at", "at_text", default=None, help="ISO-8601 time (default now).")
+@click.pass_obj
+def casework_cmd(obj: Context, at_text: str | None) -> None:
+    """Close the loop now: open follow-up tickets, remind, mark overdue and escalate, plan the
+    回访, apply decided appeals (closing their months again), mirror, publish. Also scheduled daily.
+
+    Example: minyi casework
+    """
+    settings = obj.settings()
+    at = _instant(at_text, settings) if at_text else None
+    obj.prefect(settings)
+    from flows.cycle import casework_flow
+
+    r = _run_flow(settings, casework_flow, str(settings.home), at)
+    _audit_cli(settings, "casework", at_text, {"opened": r.opened, "reclosed": r.reclosed})
+    click.echo(
+        f"tickets opened {r.opened}; reminded {len(r.deadlines.reminded)}, overdue "
+        f"{len(r.deadlines.overdue)}, escalated {len(r.deadlines.escalated)}; 回访 planned "
+        f"{r.revisits_planned}, closed without 回访 {r.closed_without_revisit}"
+    )
+    for month in r.reclosed:
+        click.echo(f"{month}: closed again after appeals; bulletin re-issued with a 更正说明")
+
+
+@cli.group()
+def poll() -> None:
+    """民意征集 polls: create from TOML, draw from a frame, contact, report."""
+
+
+@poll.command("create")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.pass_obj
+def poll_create(obj: Context, file: Path) -> None:
+    """Create a poll from its TOML questionnaire (see casework/polls.py for the format).
+
+    Example: minyi poll create elevator.toml
+    """
+    from flows import polls, staff
+
+    settings = obj.settings()
+    created = polls.create(settings, file.read_text(encoding="utf-8"), staff.cli_actor())
+    _audit_cli(settings, "poll.create", created.poll_id, {"target": created.spec.target})
+    click.echo(f"poll {created.poll_id} created ({created.spec.target}): {created.spec.title}")
+    if created.spec.target == "open":
+        click.echo(f"open link: {(settings.public_url or '<MINYI_PUBLIC_URL>').rstrip('/')}/poll/{created.poll_id}")
+
+
+@poll.command("draw")
+@click.argument("poll_id")
+@click.option("--frame", "frame", required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="CSV or xlsx with member_id, phone and the stratum column.")
+@click.option("--channel", type=click.Choice(["manual", "sms", "voice"]), default="manual", show_default=True,
+              help="How members are contacted (the dispatch runs send).")
+@click.pass_obj
+def poll_draw(obj: Context, poll_id: str, frame: Path, channel: str) -> None:
+    """Draw a poll's probability sample from a frame file and commit its contacts.
+
+    Example: minyi poll draw MZ7QK2AB --frame residents.csv
+    """
+    settings = obj.settings()
+    obj.prefect(settings)
+    from flows.polls import poll_draw_flow
+
+    drawn = _run_flow(settings, poll_draw_flow, str(settings.home), poll_id, str(frame.resolve()), channel)
+    _audit_cli(settings, "poll.draw", poll_id, {"sampled": drawn.sampled, "strata": drawn.strata})
+    click.echo(f"{poll_id}: frame {drawn.frame:,}, eligible {drawn.eligible:,}, sampled {drawn.sampled:,} in {drawn.strata} strata")
+
+
+@poll.command("report")
+@click.argument("poll_id")
+@click.option("--no-pdf", is_flag=True, help="HTML and xlsx only.")
+@click.pass_obj
+def poll_report(obj: Context, poll_id: str, no_pdf: bool) -> None:
+    """Write the poll's results report: <home>/polls/<poll>/report.html, results.xlsx, report.pdf.
+
+    Example: minyi poll report MZ7QK2AB
+    """
+    from flows.polls import write_report
+
+    settings = obj.settings()
+    files = write_report(settings, poll_id, pdf=not no_pdf)
+    _audit_cli(settings, "poll.report", poll_id, {"responded": files.responded})
+    click.echo(f"{poll_id}: {files.responded} respondents; report: {files.html}")
+
+
+@poll.command("links")
+@click.argument("poll_id")
+@click.pass_obj
+def poll_links(obj: Context, poll_id: str) -> None:
+    """Print each sampled member's personal web link (member_id,link) for an SMS platform.
+
+    Example: minyi poll links MZ7QK2AB > links.csv
+    """
+    from flows import public, staff
+
+    settings = obj.settings()
+    with staff.casework(settings) as store:
+        members = staff.casework_polls.members(store, poll_id)
+    click.echo("member_id,link")
+    for member, *_ in members:
+        click.echo(f"{member},{public.member_link(settings, poll_id, member)}")
+
+
+@cli.command("qr")
+@click.option("--unit", "units", multiple=True, help="Unit ids (default: every unit of the published copy).")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Folder (default <home>/qr).")
+@click.pass_obj
+def qr(obj: Context, units: tuple[str, ...], out: Path | None) -> None:
+    """QR codes of the public complaint form, one per unit, for the 四公开 door plates (SVG and PNG).
+
+    Example: minyi qr --unit U01 --unit U02
+    """
+    from flows import staff
+
+    settings = obj.settings()
+    if not settings.public_url:
+        raise click.UsageError("MINYI_PUBLIC_URL is not set: the QR code needs the public address")
+    import segno
+
+    chosen = list(units) or list(staff.unit_names(settings))
+    if not chosen:
+        raise click.UsageError("no units: give --unit or load the units registry first")
+    folder = out or settings.home / "qr"
+    folder.mkdir(parents=True, exist_ok=True)
+    for unit in chosen:
+        url = f"{settings.public_url.rstrip('/')}/complaint?unit={unit}"
+        code = segno.make(url, error="m")
+        code.save(str(folder / f"complaint-{unit}.svg"), scale=8, border=4)
+        code.save(str(folder / f"complaint-{unit}.png"), scale=8, border=4)
+    _audit_cli(settings, "qr", None, {"units": len(chosen)})
+    click.echo(f"{len(chosen)} QR code(s) in {folder}")
 
 
 @cli.group("prefect")

@@ -3,8 +3,11 @@
 Two listeners, apart (CONTRACT.md "Commands"):
 
 - the **public listener** (default 127.0.0.1:8700) serves only provider
-  webhooks (``/twilio/...``, ``/aliyun/...``) and ``/healthz``; it is the one
-  port that faces the internet, behind a TLS proxy;
+  webhooks (``/twilio/...``, ``/aliyun/...``), ``/healthz`` and the citizens' own
+  forms (``/complaint`` from the QR codes on the 四公开 door plates, ``/poll/…``;
+  ``app.public_forms``: signed single-use tokens, a rate limit, size limits, nothing
+  shown back but a registration number); it is the one port that faces the
+  internet, behind a TLS proxy;
 - the **staff web** (default 127.0.0.1:8701: sign-in, worklist, status,
   follow-ups) stays on the center's network.
 
@@ -75,7 +78,7 @@ async def _too_large(send: Send) -> None:
 
 
 def build_public_app(settings: Settings) -> ASGIApp:
-    """Provider webhooks only; nothing for staff, nothing that reads data back."""
+    """Provider webhooks and the citizens' forms; nothing for staff, nothing that reads data back."""
     from flows.wiring import webhook_apps
 
     subs = webhook_apps(settings)
@@ -96,6 +99,10 @@ def build_public_app(settings: Settings) -> ASGIApp:
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    from app.public_forms import add_public_forms
+
+    add_public_forms(app, settings)  # complaints (door-plate QR codes) and polls; hardened
 
     return BodyLimit(app)
 

@@ -192,6 +192,42 @@ class IntegritySummary:
 
 
 @dataclass(frozen=True)
+class PollLine:
+    """One 民意征集 poll of the month: its title, target (sample or open) and answers."""
+
+    title: str
+    target: str  # sample (probability) or open (non-probability: link / QR code)
+    sampled: int
+    responded: int
+
+
+@dataclass(frozen=True)
+class CaseworkSummary:
+    """Complaints, appeals and polls of the month (issue 13), as counts only."""
+
+    complaints_received: int = 0
+    complaints_by_channel: tuple[tuple[str, int], ...] = ()  # (sms | phone | web, count)
+    complaints_replied: int = 0
+    complaints_overdue: int = 0
+    appeals_filed: int = 0
+    appeals_upheld: int = 0
+    appeals_rejected: int = 0
+    appeals_pending: int = 0
+    polls: tuple[PollLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class Correction:
+    """更正说明 of a re-issued bulletin: answers an upheld appeal took out of the statistics."""
+
+    corrected_on: date
+    excluded: int  # answers excluded in total
+    units: tuple[str, ...]  # unit ids whose figures changed
+    grounds: tuple[str, ...]  # not_our_case, wrong_person, malicious
+    reissue: int = 1  # how many times the month was re-issued
+
+
+@dataclass(frozen=True)
 class DocumentInfo:
     """The 公文 furniture (GB/T 9704-2012): settings of the center, not of the month.
 
@@ -273,6 +309,8 @@ class BulletinData:
     problems_text: str | None = None  # 存在的主要问题: the director's own paragraph(s)
     requirements_text: str | None = None  # 工作要求: the director's text (a neutral default)
     delta: float = 0.05  # the judging model's δ (quoted in the method note)
+    casework: CaseworkSummary | None = None  # complaints, appeals, polls (issue 13)
+    correction: Correction | None = None  # 更正说明 of a re-issued bulletin (issue 13)
 
     def doc(self) -> DocumentInfo:
         """The document furniture, defaulted from the district name."""

@@ -21,7 +21,7 @@ from bulletins.frames import check_data, generated_local, judged
 from bulletins.i18n import Lang
 from bulletins.model import CASES, MENTIONS, THEME, BulletinData
 from bulletins.view_appendix import method_attachment, validation_attachment
-from bulletins.view_units import UnitsView, followups_blocks, units_view
+from bulletins.view_units import UnitsView, correction_paras, followups_blocks, units_view
 from minyi import columns as c
 
 
@@ -54,7 +54,7 @@ def build_document(data: BulletinData, lang: Lang, min_respondents: int) -> Docu
     overall = _overall(data, lang, num, min_respondents)  # tables numbered in reading order
     uv = units_view(data, units, lang, min_respondents, num)
 
-    body: list[Block] = [Para(i18n.text(lang, "intro", **mv))]
+    body: list[Block] = [*correction_paras(data, lang), Para(i18n.text(lang, "intro", **mv))]
     sections: list[tuple[str, list[Block]]] = [
         (t["s_overall"], overall),
         (t["s_units"], uv.blocks),

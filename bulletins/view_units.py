@@ -289,4 +289,48 @@ def followups_blocks(data: BulletinData, lang: Lang, num: Numbering) -> list[Blo
         )
     if data.complaints is not None:
         out.append(Para(i18n.text(lang, "complaints_lead", n=fmt.count(data.complaints))))
+    out += casework_paras(data, lang)
     return out
+
+
+def casework_paras(data: BulletinData, lang: Lang) -> list[Block]:
+    """Complaints by channel, appeals and polls of the month (issue 13): counts only."""
+    cw = data.casework
+    if cw is None:
+        return []
+    out: list[Block] = []
+    if cw.complaints_received:
+        channels = dict(cw.complaints_by_channel)
+        out.append(Para(i18n.text(
+            lang, "complaints_detail", sms=fmt.count(channels.get("sms", 0)),
+            phone=fmt.count(channels.get("phone", 0)), web=fmt.count(channels.get("web", 0)),
+            replied=fmt.count(cw.complaints_replied), overdue=fmt.count(cw.complaints_overdue),
+        )))
+    if cw.appeals_filed:
+        out.append(Para(i18n.text(
+            lang, "appeals_lead", filed=fmt.count(cw.appeals_filed), upheld=fmt.count(cw.appeals_upheld),
+            rejected=fmt.count(cw.appeals_rejected), pending=fmt.count(cw.appeals_pending),
+        )))
+    if cw.polls:
+        sep = "；" if lang == "zh" else "; "
+        items = sep.join(
+            i18n.text(lang, "poll_sample" if p.target == "sample" else "poll_open", title=p.title,
+                      sampled=fmt.count(p.sampled), responded=fmt.count(p.responded))
+            for p in cw.polls
+        )
+        out.append(Para(i18n.text(lang, "polls_lead", n=fmt.count(len(cw.polls)), items=items)))
+    return out
+
+
+def correction_paras(data: BulletinData, lang: Lang) -> list[Block]:
+    """更正说明 at the head of a re-issued bulletin."""
+    c = data.correction
+    if c is None:
+        return []
+    sep = "、" if lang == "zh" else ", "
+    grounds = sep.join(i18n.text(lang, f"ground_{g}") for g in c.grounds)
+    return [Para(
+        i18n.text(lang, "correction_title") + ("：" if lang == "zh" else ": ")
+        + i18n.text(lang, "correction_text", date=i18n.long_date(lang, c.corrected_on),
+                    n=fmt.count(c.excluded), grounds=grounds, units=fmt.count(len(c.units)))
+    )]

@@ -97,6 +97,23 @@ LABELS: Final[dict[str, str]] = {
     ),
     "complaints_lead": "{n} complaints were received this month.",
     "table_followups": "Table {n}. Follow-up by unit",
+    "complaints_detail": "By SMS {sms}, by phone {phone}, on the web {web}; {replied} answered, {overdue} overdue.",
+    "appeals_lead": (
+        "Rated units filed {filed} appeals: {upheld} upheld (those answers were removed from the "
+        "statistics), {rejected} rejected, {pending} pending."
+    ),
+    "polls_lead": "{n} public consultations this month: {items}.",
+    "poll_sample": "'{title}' (random sample of {sampled}, {responded} answered)",
+    "poll_open": "'{title}' (open link, {responded} answered; a non-probability sample that describes only those who answered)",
+    "correction_title": "Correction",
+    "correction_text": (
+        "This bulletin was corrected and re-issued on {date}. After appeals, {n} answers ({grounds}) "
+        "were removed from the statistics; the rates, intervals and ranks of {units} units were "
+        "recomputed. This version replaces the earlier one."
+    ),
+    "ground_not_our_case": "not the unit's case",
+    "ground_wrong_person": "not the person served",
+    "ground_malicious": "malicious answer",
     "fu_tickets": "Passed on",
     "fu_on_time": "Closed on time",
     "fu_overdue": "Overdue",

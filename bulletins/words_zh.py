@@ -98,6 +98,22 @@ LABELS: Final[dict[str, str]] = {
     ),
     "complaints_lead": "本月受理群众投诉{n}件。",
     "table_followups": "表{n}　各单位转办件办理情况",
+    "complaints_detail": "其中短信{sms}件、电话{phone}件、网上{web}件；已答复{replied}件，超期未答复{overdue}件。",
+    "appeals_lead": (
+        "本月被评单位提出申诉{filed}件，经复核成立{upheld}件（相关评价已从统计中剔除），"
+        "不成立{rejected}件，待复核{pending}件。"
+    ),
+    "polls_lead": "本月开展民意征集{n}项：{items}。",
+    "poll_sample": "“{title}”（随机抽样{sampled}人，回答{responded}人）",
+    "poll_open": "“{title}”（公开征集，回答{responded}人，属非概率样本，结果仅反映参与者意见）",
+    "correction_title": "更正说明",
+    "correction_text": (
+        "本通报于{date}更正后重新印发。经申诉复核，{n}条访评回答（{grounds}）已从统计中剔除，"
+        "涉及{units}个单位，其满意率、区间和排序据此重新计算。本版替代此前印发的版本。"
+    ),
+    "ground_not_our_case": "非本单位办件",
+    "ground_wrong_person": "受访人非办事人",
+    "ground_malicious": "恶意评价",
     "fu_tickets": "转办件数",
     "fu_on_time": "按期办结率",
     "fu_overdue": "超期件数",

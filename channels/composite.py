@@ -23,6 +23,10 @@ class CompositeProvider:
     def channels(self) -> frozenset[str]:
         return frozenset(self._by_channel)
 
+    def for_channel(self, channel: str) -> Provider:
+        """The provider that sends on ``channel``."""
+        return self._by_channel[channel]
+
     def send(self, request: ContactRequest) -> SendReceipt:
         return self._by_channel[request.channel].send(request)
 

@@ -17,6 +17,7 @@ Like any fake it can be told to fail: ``fail_numbers`` raise a permanent error,
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ import numpy as np
 from channels import base as B
 from channels.base import ContactRequest, InboundEvent, SendReceipt
 from channels.errors import PermanentSendError, TransientSendError
+from minyi.vocab import RECOVERY_ITEM, SURVEY_KEY
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,22 @@ _REASONS = (
 )
 
 
+_SUGGESTIONS = (
+    "希望加快施工进度",
+    "费用分摊要公开透明",
+    "施工期间注意安全和噪音",
+    "低楼层住户的补偿要说清楚",
+    "建议先做试点再推广",
+)
+
+
+def _tilted(k: int) -> list[float]:
+    """Choice probabilities leaning to the first options (people answer unevenly)."""
+    raw = [1.0 / (i + 1) for i in range(k)]
+    total = sum(raw)
+    return [r / total for r in raw]
+
+
 def _unit_fraction(text: str) -> float:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2**64
 
@@ -75,6 +93,7 @@ class SimulatedProvider:
     # where earlier sends can be looked up after a restart (the landing store's SENT events)
     recorded_sid: Callable[[str], str | None] = lambda attempt_id: None
     name: str = "simulated"
+    surveys: frozenset[str] = frozenset({"evaluation", "revisit", "poll"})
     rate_limited: bool = False  # no network to protect
     real_clock: bool = False  # its people live at the dispatcher's clock
     _sent: dict[str, SendReceipt] = field(default_factory=dict)
@@ -101,8 +120,61 @@ class SimulatedProvider:
         sid = "SIM" + hashlib.sha256(f"{self.seed}:{request.attempt_id}".encode()).hexdigest()[:32]
         receipt = SendReceipt(request.attempt_id, sid)
         self._sent[request.attempt_id] = receipt
-        self.record(self._play(request, sid))
+        survey = request.context.get(SURVEY_KEY, "evaluation")
+        if survey == "revisit":
+            self.record(self._play_revisit(request, sid))
+        elif survey == "poll":
+            self.record(self._play_poll(request, sid))
+        else:
+            self.record(self._play(request, sid))
         return receipt
+
+    def _rng(self, req: ContactRequest) -> np.random.Generator:
+        digest = hashlib.sha256(f"{self.seed}:{req.attempt_id}".encode()).digest()
+        return np.random.default_rng(np.random.SeedSequence(list(digest[:16])))
+
+    def _event(self, req: ContactRequest, sid: str, kind: str, at: datetime, suffix: str = "", **detail: str) -> InboundEvent:
+        return InboundEvent(
+            event_key=f"{sid}:{kind}{suffix}", channel=req.channel, kind=kind, occurred_at=at,
+            provider_sid=sid, attempt_id=req.attempt_id, case_id=req.case_id, detail=dict(detail),
+        )
+
+    def _play_revisit(self, req: ContactRequest, sid: str) -> list[InboundEvent]:
+        """The center's 回访: picked up or not; if so, how the citizen now rates the handling."""
+        rng = self._rng(req)
+        how = self.behaviour[req.channel]
+        events = [self._event(req, sid, B.SENT, req.at)]
+        t = req.at + timedelta(minutes=float(how.median_delay_minutes * rng.lognormal(0.0, 0.5)))
+        if rng.random() >= min(0.95, how.reach + 0.1):
+            events.append(self._event(req, sid, B.NO_ANSWER, t))
+            return events
+        level = int(rng.choice([5, 4, 3, 2, 1], p=[0.3, 0.3, 0.15, 0.15, 0.1]))
+        events.append(self._event(req, sid, B.ANSWER, t, f":{RECOVERY_ITEM}", item=RECOVERY_ITEM, value=str(level)))
+        return events
+
+    def _play_poll(self, req: ContactRequest, sid: str) -> list[InboundEvent]:
+        """A poll member: answers (about half do) each question of the poll's list."""
+        rng = self._rng(req)
+        events = [self._event(req, sid, B.SENT, req.at)]
+        if rng.random() >= 0.55:
+            return events
+        t = req.at + timedelta(minutes=float(30 * rng.lognormal(0.0, 1.0)))
+        for q in json.loads(req.context.get("questions", "[]")):
+            kind, k = q["kind"], int(q.get("options", 0))
+            if kind == "single":
+                value = str(int(rng.choice(np.arange(1, k + 1), p=_tilted(k))))
+            elif kind == "multiple":
+                picks = sorted({int(rng.integers(1, k + 1)) for _ in range(int(rng.integers(1, 3)))})
+                value = ",".join(str(p) for p in picks)
+            elif kind == "scale":
+                value = str(int(rng.choice([1, 2, 3, 4, 5], p=[0.08, 0.12, 0.2, 0.35, 0.25])))
+            else:
+                if rng.random() >= 0.4:
+                    continue
+                value = str(rng.choice(_SUGGESTIONS))
+            t += timedelta(seconds=40)
+            events.append(self._event(req, sid, B.ANSWER, t, f":{q['key']}", item=q["key"], value=value))
+        return events
 
     def _play(self, req: ContactRequest, sid: str) -> list[InboundEvent]:
         digest = hashlib.sha256(f"{self.seed}:{req.attempt_id}".encode()).digest()

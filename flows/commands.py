@@ -152,4 +152,9 @@ def purge_flow(home: str) -> Purged:
         phones = purge_phones(con, now, settings.retention_days)
         publish(con, settings)
     landing = purge_landing(settings.landing_path, now - timedelta(days=settings.retention_days))
+    if settings.casework_path.exists():  # complainants, consented contacts, 回访 and poll numbers
+        from flows.casework import open_store
+
+        with open_store(settings.casework_path) as store:
+            landing |= {f"casework.{k}": n for k, n in store.purge(now - timedelta(days=settings.retention_days)).items()}
     return Purged(phones, landing)

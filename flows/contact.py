@@ -107,8 +107,16 @@ def dispatch(
 def ingest(
     con: duckdb.DuckDBPyConnection, landing: LandingStore, until: datetime | None = None
 ) -> fieldwork.IngestReport:
-    """Load what the landing store holds (that occurred by ``until``) into the warehouse."""
+    """Load what the landing store holds (that occurred by ``until``) into the warehouse.
+
+    Casework events (complaints, 回访 and poll contacts) go to the casework file instead
+    (``flows.casework.take_events``): they belong to no evaluation.
+    """
+    from flows.casework import is_casework, take_events
+
     frame = landing.pending_frame(until)
-    report = fieldwork.ingest(con, frame.drop("seq"))
+    mine = is_casework(frame)
+    take_events(con, landing.path.parent, frame.filter(mine).drop("seq"))
+    report = fieldwork.ingest(con, frame.filter(~mine).drop("seq"))
     landing.mark_loaded(frame["seq"].to_list())
     return report

@@ -1,4 +1,5 @@
-"""The center's cycle as Prefect flows: ``minyi-day``, ``minyi-dispatch``, ``minyi-month``.
+"""The center's cycle as Prefect flows: ``minyi-day``, ``minyi-dispatch``, ``minyi-month``,
+``minyi-casework`` (closing the loop, ``flows.casework``) and ``minyi-demo``.
 
 Each flow takes the **home** (a path) and loads the settings itself, so no
 secret is ever a flow parameter; it opens the warehouse once, runs its stages
@@ -11,7 +12,7 @@ run per command); ``minyi serve`` runs them as scheduled deployments
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -20,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from channels import clock
 from channels.hours import is_working_day
 from channels.landing import LandingStore
+from flows import casework as casework_stage
 from flows import contact, intake, notify, wiring
 from flows import month as month_stage
 from flows.publish import publish
@@ -55,6 +57,8 @@ dispatch_task = task(name="dispatch", cache_policy=NO_CACHE)(contact.dispatch)
 close_task = task(name="close-month", cache_policy=NO_CACHE)(month_stage.close_month)
 bulletin_task = task(name="write-bulletin", cache_policy=NO_CACHE)(month_stage.write_bulletin)
 publish_task = _io_task("publish")(publish)
+casework_send_task = task(name="casework-send", cache_policy=NO_CACHE)(casework_stage.send_due)
+casework_day_task = task(name="casework-day", cache_policy=NO_CACHE)(casework_stage.run_day)
 
 
 def warm_up() -> None:
@@ -161,6 +165,7 @@ def dispatch_flow(home: str, at: datetime | None = None, hold_clock: bool = Fals
         try:
             got = ingest_task(con, landing, at)
             report = dispatch_task(con, settings, provider, landing, at, now)
+            casework_send_task(con, settings, provider, landing, at, now)  # 回访 and polls
         finally:
             if hold_clock:
                 clock.hold(None)
@@ -229,6 +234,33 @@ def month_flow(
     return MonthResult(month, report, bulletin)
 
 
+# --- minyi-casework ----------------------------------------------------------------
+
+
+@flow(name="minyi-casework", on_failure=[notify.on_failure], on_crashed=[notify.on_failure])
+def casework_flow(home: str, at: datetime | None = None) -> casework_stage.CaseworkReport:
+    """Close the loop once a day: load what arrived, open tickets for new 不满意 answers and
+    integrity reports, remind, mark overdue and escalate, plan the 回访, apply decided
+    appeals (closing their months again), mirror the casework into the warehouse, publish."""
+    settings = load_settings(home)
+    at = at or datetime.now(UTC)
+    with wiring.open_warehouse(settings) as con, LandingStore(settings.landing_path) as landing:
+        provider = None
+        if settings.provider is not None:
+            kind = wiring.home_kind(con)
+            if not (settings.provider == "simulated" and kind != "demo"):
+                provider = wiring.make_provider(settings, landing, kind)
+        ingest_task(con, landing, at)
+        report = casework_day_task(con, settings, at, provider, landing)
+        publish_task(con, settings)
+    get_run_logger().info(
+        "opened %s, overdue %s, escalated %s, 回访 planned %s, months closed again %s",
+        report.opened, len(report.deadlines.overdue), len(report.deadlines.escalated),
+        report.revisits_planned, report.reclosed,
+    )
+    return report
+
+
 # --- the demo: a month replayed in one run ------------------------------------------
 
 
@@ -254,18 +286,106 @@ def demo_flow(
                 day = date.fromisoformat(key)
                 _drop_export(settings, day)
                 _demo_day(con, settings, landing, provider, day, rounds[key], hold_clock)
+                _demo_casework(con, settings, landing, provider, month, day, rounds[key])
             print(f"closing fieldwork at {cutoff.astimezone(settings.zone):%Y-%m-%d %H:%M}…")
+            by_day: dict[date, list[datetime]] = {}
             for at in close_rounds:
-                _demo_round(con, settings, landing, provider, at, hold_clock)
+                by_day.setdefault(at.astimezone(settings.zone).date(), []).append(at)
+            for day, day_rounds in sorted(by_day.items()):
+                for at in day_rounds:
+                    _demo_round(con, settings, landing, provider, at, hold_clock)
+                if day == max(by_day):  # a complaint on the day of the close: still open at the close
+                    from channels.complaints import complaint_event
+
+                    landing.record([complaint_event(
+                        f"DEMOSMSLAST{settings.sample_seed}", "sms", "+8613912345679",
+                        "反映社区卫生服务中心周末无人值班", day_rounds[0],
+                    )])
+                _demo_casework(con, settings, landing, provider, month, day, day_rounds)
         finally:
             clock.hold(None)
         ingest_task(con, landing, cutoff)
+        casework_stage.run_day(con, settings, cutoff, provider, landing, notify=False)
         report = month_stage.close_month(con, settings, month, cutoff)
         bulletin = None
         if not report.blocking_failed:
             bulletin = month_stage.write_bulletin(con, settings, month, lang)
+        _demo_poll_report(settings)
+        print(f"casework (tickets, 回访, complaints, appeals, poll): {sum(_CASEWORK_SECONDS):.1f}s", flush=True)
         publish(con, settings)
     return MonthResult(month, report, bulletin)
+
+
+def _demo_casework(con, settings, landing, provider, month, day, rounds):  # type: ignore[no-untyped-def]
+    """The day's casework: complaints arrive, the flow's daily casework, the demo's people act
+    (liaisons reply or not, the director, the discipline office), a poll, appeals."""
+    import time as timer
+
+    from demo import casework as people
+    from flows import polls
+    from flows.casework import open_store, return_due
+
+    t0 = timer.monotonic()
+    at = (rounds[-1] if rounds else datetime.combine(day, time(17), tzinfo=settings.zone)) + timedelta(minutes=5)
+    seed = settings.sample_seed
+    first = date.fromisoformat(f"{month}-01")
+    clock.hold(at)
+    try:
+        if day == first + timedelta(days=5):
+            _demo_complaints(settings, landing, at, seed)
+        contact.ingest(con, landing, at)
+        casework_stage.run_day(con, settings, at, provider, landing, notify=False, mirrored=False)
+        with open_store(settings.casework_path) as store:
+            done = people.act(store, day, at, seed, settings.satisfied_min_level,
+                              lambda kind, when: return_due(settings, kind, when))
+            if day == first + timedelta(days=18):
+                people.appeal(store, at, seed)
+        if day == first + timedelta(days=4):
+            toml, frame = people.write_poll_inputs(settings.home, month, seed)
+            poll = polls.create(settings, toml.read_text(encoding="utf-8"), "demo:主任")
+            drawn = polls.draw(settings, con, poll.poll_id, frame)
+            polls.plan_contacts(settings, poll.poll_id, "sms", at)
+            print(f"{day}  民意征集 {poll.poll_id}: frame {drawn.frame:,}, sampled {drawn.sampled}", flush=True)
+    finally:
+        clock.hold(None)
+        _CASEWORK_SECONDS.append(timer.monotonic() - t0)
+    return done
+
+
+_CASEWORK_SECONDS: list[float] = []
+
+
+def _demo_complaints(settings, landing, at, seed):  # type: ignore[no-untyped-def]
+    """Two complaints: an SMS to the center's number, and the door-plate QR code's web form."""
+    from channels.complaints import complaint_event
+    from flows.public import record_complaint
+
+    landing.record([complaint_event(
+        f"DEMOSMS{seed}", "sms", "+8613912345678", "政务中心三楼窗口中午提前下班，白跑一趟", at
+    )])
+    units = casework_units(settings)
+    record_complaint(
+        settings, nonce=f"demo-{seed}", text="办理营业执照时被要求补交重复材料，来回跑了三次",
+        name=None, phone=None, unit_id=units[0] if units else None, consent=False,
+    )
+
+
+def casework_units(settings):  # type: ignore[no-untyped-def]
+    from flows.staff import unit_names
+
+    return sorted(unit_names(settings)) or []
+
+
+def _demo_poll_report(settings):  # type: ignore[no-untyped-def]
+    from casework.polls import all_polls
+    from flows.casework import open_store
+    from flows.polls import write_report
+
+    with open_store(settings.casework_path) as store:
+        ids = [p.poll_id for p in all_polls(store)]
+    for poll_id in ids:
+        files = write_report(settings, poll_id)
+        print(f"民意征集 {poll_id}: {files.responded} respondents; report {files.html}", flush=True)
 
 
 def _demo_setup(con, settings):  # type: ignore[no-untyped-def]
@@ -296,6 +416,7 @@ def _demo_round(con, settings, landing, provider, at, hold_clock):  # type: igno
         clock.hold(at)
     got = contact.ingest(con, landing, at)
     report = contact.dispatch(con, settings, provider, landing, at, at)
+    casework_stage.send_due(con, settings, provider, landing, at, at)  # 回访 and poll contacts
     return got, report
 
 

@@ -45,6 +45,7 @@ FLOWS = {
     "minyi-dispatch": "flows.cycle:dispatch_flow",
     "minyi-month": "flows.cycle:month_flow",
     "minyi-purge": "flows.commands:purge_flow",
+    "minyi-casework": "flows.cycle:casework_flow",
 }
 
 
@@ -102,6 +103,13 @@ def plans(settings: Settings) -> list[Plan]:
             "月度：截止访评、估计、校验、统计通报 / close the month, estimate, bulletin",
         ),
         Plan(
+            "minyi-casework",
+            f"{settings.day_at.minute} {(settings.day_at.hour + 1) % 24} * * *",
+            {"home": home},
+            "每日：转办件到期提醒、超期督办、回访安排、申诉复核结果 / follow-ups: deadlines, "
+            "escalation, 回访, appeals",
+        ),
+        Plan(
             "minyi-purge",
             f"{settings.month_at.minute} {settings.month_at.hour} * * 0",
             {"home": home},
@@ -134,6 +142,7 @@ async def register(settings: Settings) -> list[str]:
         "minyi-dispatch": cycle.dispatch_flow,
         "minyi-month": cycle.month_flow,
         "minyi-purge": commands.purge_flow,
+        "minyi-casework": cycle.casework_flow,
     }
     await ensure_pool(settings.work_pool)
     names = []

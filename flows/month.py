@@ -422,7 +422,16 @@ def _bulletin_data(
         problems_text=_text(texts / "存在问题.txt"),
         requirements_text=_text(texts / "工作要求.txt"),
     )
+    data = _casework_extras(con, settings, month, cutoff, data)  # issue 13: follow-ups, complaints…
     return data, responses
+
+
+def _casework_extras(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, cutoff: datetime, data: BulletinData
+) -> BulletinData:
+    from flows.casework import bulletin_extras
+
+    return bulletin_extras(con, settings, month, cutoff, data)
 
 
 def _text(path: Path) -> str | None:
@@ -434,14 +443,10 @@ def _render_all(
     settings: Settings, gathered: tuple[BulletinData, pl.DataFrame], month: str, lang: str, directory: Path
 ) -> BulletinFiles:
     from bulletins.render import render_all
+    from flows.casework import verified_vetoes
 
     data, _ = gathered
-    veto_file = settings.home / "conduct" / f"vetoes-{month}.csv"
-    vetoes = (
-        pl.read_csv(veto_file, infer_schema=False).select("unit_id", "item")
-        if veto_file.exists()
-        else None
-    )
+    vetoes = verified_vetoes(settings, month)  # issue 13: only what the discipline office verified
     langs: tuple[Lang, ...] = ("zh",) if lang == "zh" else ("zh", "en")
     files = render_all(data, langs=langs, vetoes=vetoes, min_respondents=settings.min_respondents)
     for name, content in files.items():

@@ -130,3 +130,18 @@ def on_failure(flow: Any, flow_run: Any, state: Any) -> None:
     except Exception:
         ui_url = None
     notify(settings, flow.name, flow_run.name, cause, ui_url)
+
+
+def send_notice(settings: Settings, subject: str, lines: list[str]) -> list[str]:
+    """A casework notice (reminders, escalations) on the same channels as failure notices;
+    returns the channels that failed. Callers never put personal data in it; numbers are
+    masked all the same."""
+    body = "\n".join(mask_text(line) or "" for line in lines)
+    failed = []
+    for name, send in (("email", send_email), ("webhook", send_webhook)):
+        try:
+            send(settings, f"【民意访评】{settings.district_name} {subject}", body)
+        except Exception as exc:  # a notice that cannot be sent never stops the run
+            log.warning("notice by %s failed: %s", name, type(exc).__name__)
+            failed.append(name)
+    return failed

@@ -16,6 +16,10 @@ from typing import Any
 
 from accounts.errors import AccountError, SignInThrottled
 from accounts.store import ROLES, Accounts, AuditEntry, Session, User, new_password
+from casework import model as casework_model
+from casework import polls as casework_polls
+from casework.errors import CaseworkError
+from casework.store import Casework, ticket_id_of
 from channels import clock
 from channels.hours import in_window, next_window_start
 from channels.landing import LandingStore
@@ -32,12 +36,15 @@ __all__ = [
     "ROLES",
     "AccountError",
     "AuditEntry",
+    "CaseworkError",
     "Questionnaire",
     "Session",
     "SignInThrottled",
     "User",
     "WorkItem",
     "accounts",
+    "casework_model",
+    "casework_polls",
     "checked_answers",
     "cli_actor",
     "evaluator_names",
@@ -45,6 +52,7 @@ __all__ = [
     "now",
     "questionnaire",
     "record",
+    "ticket_id_of",
     "worklist",
 ]
 
@@ -152,3 +160,119 @@ def audit(settings: Settings, actor: str, role: str, action: str, target: str | 
     """Append to the home's audit log (never personal data in ``before``/``after``)."""
     with accounts(settings) as store:
         store.audit(actor, role, action, target, before, after)
+
+
+# --- closing the loop (issue 13): the casework the staff web reads and writes -------------------
+
+
+
+@contextmanager
+def casework(settings: Settings) -> Iterator[Casework]:
+    store = Casework(settings.casework_path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _published(settings: Settings):  # type: ignore[no-untyped-def]
+    import duckdb
+
+    if not settings.published_path.exists():
+        return None
+    return duckdb.connect(str(settings.published_path), read_only=True)
+
+
+def unit_names(settings: Settings) -> dict[str, str]:
+    """Units as the published copy knows them (the staff web never opens the warehouse)."""
+    con = _published(settings)
+    if con is None:
+        return {}
+    try:
+        return {str(u): str(n) for u, n in con.sql("SELECT unit_id, unit_name FROM units ORDER BY unit_id").fetchall()}
+    finally:
+        con.close()
+
+
+def unit_month(settings: Settings, unit_id: str, month: str | None) -> tuple[str | None, dict[str, Any] | None, list[dict[str, Any]], list[str]]:
+    """A unit's month for its liaison (背对背): its ``v_unit_month`` row and its
+    ``v_unit_feedback`` cells, where a cell under ``MINYI_MIN_CELL`` respondents keeps its count
+    only. Returns (month shown, row, cells, months available)."""
+    con = _published(settings)
+    if con is None:
+        return None, None, [], []
+    try:
+        months = [str(r[0]) for r in con.sql(
+            "SELECT DISTINCT month FROM v_unit_month WHERE unit_id = ? ORDER BY month DESC", params=[unit_id]
+        ).fetchall()]
+        shown = month if month in months else (months[0] if months else None)
+        if shown is None:
+            return None, None, [], []
+        row = con.sql(
+            "SELECT unit_name, sampled, responded, response_rate, satisfaction_rate, ci_low, ci_high, "
+            "reportable, rank, flag FROM v_unit_month WHERE unit_id = ? AND month = ?",
+            params=[unit_id, shown],
+        ).pl().to_dicts()
+        cells = con.sql(
+            "SELECT cell_kind, cell, respondents, suppressed, "
+            "CASE WHEN suppressed THEN NULL ELSE satisfied END AS satisfied, "
+            "CASE WHEN suppressed THEN NULL ELSE not_satisfied END AS not_satisfied "
+            "FROM v_unit_feedback WHERE unit_id = ? AND month = ? ORDER BY cell_kind, cell",
+            params=[unit_id, shown],
+        ).pl().to_dicts()
+        return shown, (row[0] if row else None), cells, months
+    finally:
+        con.close()
+
+
+def casework_due(settings: Settings, kind: str, at: datetime):  # type: ignore[no-untyped-def]
+    """The deadline of a ticket of ``kind`` opened (or routed, or returned) at ``at``."""
+    from flows.casework import due_for
+
+    return due_for(settings, kind, at)
+
+
+def register_complaint(
+    settings: Settings, *, actor: str, channel: str, text: str, unit_id: str | None,
+    name: str | None, phone: str | None, consent: bool, at: datetime, source_key: str,
+) -> str:
+    """An evaluator's phone complaint (or any complaint entered by staff): its 登记号."""
+    from minyi.registration import registration_number
+
+    number = registration_number(source_key, at, settings.zone)
+    if phone:
+        import polars as pl
+
+        from flows.wiring import normalise_phones
+
+        phone = normalise_phones(pl.Series([phone], dtype=pl.String))["phone_e164"][0]
+    units = unit_names(settings)
+    if unit_id and units and unit_id not in units:
+        raise CaseworkError(f"没有这个单位 / no unit {unit_id}")
+    with casework(settings) as store:
+        store.register_complaint(
+            number, channel=channel, received_at=at, text=text,
+            month=at.astimezone(settings.zone).strftime("%Y-%m"), actor=actor,
+            unit_id=unit_id or None, name=name, phone=phone, named_consent=consent,
+            due=casework_due(settings, casework_model.COMPLAINT, at) if unit_id else None,
+        )
+    return number
+
+
+def record_casework_call(
+    settings: Settings, attempt_id: str, outcome: str, answers: dict[str, str], at: datetime
+) -> int:
+    """An evaluator's 回访 or poll call, as landing events (loaded by the next flow run)."""
+    from channels.worklist.store import record_casework
+
+    with worklist(settings) as store, LandingStore(settings.landing_path) as landing:
+        return record_casework(store, landing, attempt_id, outcome, answers, at)
+
+
+def poll_of(settings: Settings, poll_id: str) -> casework_polls.Poll:
+    with casework(settings) as store:
+        return casework_polls.get(store, poll_id)
+
+
+def satisfied_min(settings: Settings) -> int:
+    return settings.satisfied_min_level

@@ -274,6 +274,31 @@ class Settings(BaseSettings):
         None, description="钉钉 robot signing secret (加签), when the robot uses one."
     )
 
+    # --- closing the loop: follow-ups, complaints, appeals, polls (issue 13)
+    followup_days_dissatisfied: int = Field(
+        5, ge=1, le=60, description="Working days a unit has to answer a 不满意 follow-up."
+    )
+    followup_days_integrity: int = Field(
+        10, ge=1, le=60, description="Working days the discipline office has to verify (核实) an integrity report."
+    )
+    followup_days_complaint: int = Field(
+        5, ge=1, le=60, description="Working days a unit has to answer a complaint routed to it."
+    )
+    followup_remind_days: int = Field(
+        1, ge=0, le=10, description="Working days before a deadline when the unit is reminded."
+    )
+    revisit_channel: Literal["manual", "sms"] = Field(
+        "manual",
+        description="How the center's 回访 reaches the citizen after the unit's reply: the "
+        "evaluators' calls (manual) or SMS where the provider can ask the recovery question.",
+    )
+    revisit_wait_days: int = Field(
+        3, ge=1, le=30, description="Working days a 回访 waits for an answer before the ticket closes without one."
+    )
+    public_form_per_hour: int = Field(
+        5, ge=1, le=1000, description="Complaint and poll forms one address may submit per hour (public listener)."
+    )
+
     # --- Twilio (CONTRACT.md; unprefixed names)
     twilio_account_sid: str | None = Field(
         None, validation_alias="TWILIO_ACCOUNT_SID", description="Twilio account SID."
@@ -415,6 +440,11 @@ class Settings(BaseSettings):
     @property
     def landing_path(self) -> Path:
         return self.home / "landing.sqlite"
+
+    @property
+    def casework_path(self) -> Path:
+        """Follow-ups, complaints, appeals and polls (written by the staff web and the flows)."""
+        return self.home / "casework.sqlite"
 
     @property
     def inbox(self) -> Path:

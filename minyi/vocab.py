@@ -56,3 +56,11 @@ DISSATISFIED_MAX: Final = 2
 # --- what kind of home this is (warehouse ``config.home_kind``)
 HOME_REAL: Final = "real"
 HOME_DEMO: Final = "demo"
+
+# --- closing the loop (issue 13): casework events that travel through the landing store
+COMPLAINT: Final = "complaint"  # an inbound message or form that is a complaint, not an answer
+REVISIT_PREFIX: Final = "RV-"  # attempt ids of the center's 回访 of a citizen (never evaluations)
+POLL_PREFIX: Final = "PL-"  # attempt ids of 民意征集 poll contacts and answers
+RECOVERY_ITEM: Final = "recovery"  # the 回访 question: satisfaction with the unit's handling, 1..5
+SURVEY_KEY: Final = "survey"  # ContactRequest.context key naming what an attempt asks
+SURVEYS: Final = ("evaluation", "revisit", "poll")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["sampling", "channels", "warehouse", "expectations", "flows", "minyi", "bulletins", "accounts", "app", "demo"]
+PACKAGES = ["sampling", "channels", "warehouse", "expectations", "flows", "minyi", "bulletins", "accounts", "casework", "app", "demo"]
 
 
 def test_ruff() -> None:

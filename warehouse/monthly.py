@@ -97,7 +97,8 @@ def sampled_for_weighting(
         SELECT s.case_id, s.design_weight, c.category AS weight_class, c.unit_id,
                EXISTS (SELECT 1 FROM answers a WHERE a.case_id = s.case_id
                        AND a.item = 'satisfaction' AND a.value IN ('1','2','3','4','5')
-                       AND a.answered_at <= $cutoff) AS responded
+                       AND a.answered_at <= $cutoff)
+               AND s.case_id NOT IN (SELECT case_id FROM response_exclusions) AS responded
         FROM samples s JOIN cases c USING (case_id)
         WHERE s.sample_date >= $first AND s.sample_date < $next
         ORDER BY s.case_id

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from warehouse.casework import MIGRATION as _V6
+
 _V1: Final = [
     """CREATE TABLE config (
         key VARCHAR PRIMARY KEY,
@@ -346,7 +348,7 @@ MIGRATIONS: Final[tuple[tuple[int, str, list[str]], ...]] = (
     (3, "closed days: the draw log of each day", _V3),
     (4, "case corrections; phone quality and corrections in the load log", _V4),
     (5, "judging performance: multiplicity, channel experiment, judgements, changes", _V5),
-    # 6 is the casework mirror (merged from its branch)
+    (6, "casework mirror: follow-ups, complaints, appeals, exclusions, vetoes, polls, audit", _V6),
     (7, "selection keys: HMAC day keys, month commitments revealed after close", _V7),
 )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from warehouse.casework import VIEWS as CASEWORK_VIEWS
+
 VIEWS: Final[dict[str, str]] = {
     # multiplicity: a repeat visitor's chosen case stands for its number's m cases of the day
     # (inclusion_prob = n_h / (N_h m), design_weight = m N_h / n_h); assigned_channel: the
@@ -34,7 +36,8 @@ VIEWS: Final[dict[str, str]] = {
         JOIN cases c USING (case_id)
         JOIN allocations a ON a.sample_date = s.sample_date AND a.stratum = s.stratum
         LEFT JOIN response_weights w USING (case_id)
-        WHERE ans.item = 'satisfaction' AND ans.value IN ('1', '2', '3', '4', '5')""",
+        WHERE ans.item = 'satisfaction' AND ans.value IN ('1', '2', '3', '4', '5')
+          AND ans.case_id NOT IN (SELECT case_id FROM response_exclusions)""",
     "v_dispositions": """
         SELECT d.case_id, d.sample_date, c.unit_id, d.channel, d.attempts, d.aapor_code,
                d.is_final
@@ -158,10 +161,8 @@ VIEWS: Final[dict[str, str]] = {
         FROM ranked r LEFT JOIN samples s ON s.case_id = r.case_id
         LEFT JOIN repeats p ON p.case_id = r.case_id
         GROUP BY r.sample_date, r.stratum""",
-    "v_followups": """
-        SELECT f.case_id, f.unit_id, f.reason, f.status, f.created_at
-        FROM followups f""",
 }
+VIEWS.update(CASEWORK_VIEWS)  # v_followups, v_complaints, v_appeals, v_polls, v_poll_results, v_audit
 
 
 def create_views_sql(schema: str | None = None) -> list[str]:

@@ -23,12 +23,19 @@ from app.staff.auth import (
     client_of,
     signin_token,
 )
+from app.staff.casework import casework_router
 from app.staff.page import page, table
 from app.staff.worklist import worklist_router
 from flows import staff
 from minyi.settings import Settings
 
-ROLE_NAMES = {"director": "主任", "evaluator": "访评员", "liaison": "单位联络员", "auditor": "审计员"}
+ROLE_NAMES = {
+    "director": "主任",
+    "evaluator": "访评员",
+    "liaison": "单位联络员",
+    "auditor": "审计员",
+    "discipline": "纪检核实",
+}
 
 
 def create_staff_app(settings: Settings) -> FastAPI:
@@ -135,10 +142,15 @@ def create_staff_app(settings: Settings) -> FastAPI:
     def home(request: Request) -> HTMLResponse:
         session = auth.require(request)
         links = {
-            "director": [("/status", "运行状态"), ("/worklist", "人工访评工作清单"), ("/audit", "操作日志")],
-            "evaluator": [("/worklist", "我的待访清单"), ("/status", "运行状态")],
-            "auditor": [("/status", "运行状态"), ("/audit", "操作日志"), ("/worklist", "工作清单")],
-            "liaison": [],
+            "director": [("/status", "运行状态"), ("/worklist", "人工访评工作清单"), ("/tickets", "转办件"),
+                         ("/appeals", "申诉复核"), ("/complaints/new", "登记电话投诉"), ("/polls", "民意征集"),
+                         ("/audit", "操作日志")],
+            "evaluator": [("/worklist", "我的待访清单"), ("/tickets", "转办件"),
+                          ("/complaints/new", "登记电话投诉"), ("/status", "运行状态")],
+            "auditor": [("/status", "运行状态"), ("/audit", "操作日志"), ("/worklist", "工作清单"),
+                        ("/tickets", "转办件"), ("/appeals", "申诉复核"), ("/polls", "民意征集")],
+            "liaison": [("/unit", "本单位：月度情况、转办件、申诉")],
+            "discipline": [("/tickets?kind=integrity", "廉情线索核实"), ("/tickets?kind=complaint", "投诉核实")],
         }[session.user.role]
         items = "".join(f"<li><a href='{href}'>{escape(text)}</a></li>" for href, text in links)
         who = f"{escape(session.user.username)}（{ROLE_NAMES[session.user.role]}）"
@@ -188,6 +200,7 @@ def create_staff_app(settings: Settings) -> FastAPI:
         )
 
     app.include_router(worklist_router(settings, auth))
+    app.include_router(casework_router(settings, auth))
     return app
 
 

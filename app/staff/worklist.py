@@ -9,7 +9,9 @@ button per outcome. No answer or busy keeps the case for a later window (up to
 ``MINYI_MANUAL_TRIES`` calls, spread over windows and days); 约定回访 sets the
 time the person asked to be called. A form error is shown on the form. They can
 submit only their own open items (or take one from the shared pool), with values
-checked; a second submit changes nothing. The director and the auditor see each
+checked; a second submit changes nothing. A 回访 call (the recovery question
+after a unit's reply) and a poll call (the poll's questions) are items of the
+same list with their own script and form. The director and the auditor see each
 evaluator's load. Plain HTML, no JavaScript.
 """
 
@@ -26,6 +28,7 @@ from app.staff.page import page
 from flows import staff
 from flows.staff import WorkItem
 from minyi.settings import Settings
+from minyi.vocab import POLL_PREFIX, RECOVERY_ITEM, REVISIT_PREFIX
 
 OUTCOME_LABELS = {
     "no_answer": "无人接听",
@@ -62,6 +65,54 @@ def _local(stamp: str | None, settings: Settings) -> str:
     if not stamp:
         return ""
     return datetime.fromisoformat(stamp).astimezone(settings.zone).strftime("%m-%d %H:%M")
+
+
+def _casework_html(item: WorkItem, settings: Settings, csrf: str) -> str:
+    """A 回访 call (the recovery question) or a poll call (the poll's questions)."""
+    outcome_buttons = "".join(
+        f"<button name='outcome' value='{k}' formnovalidate>{escape(v)}</button>"
+        for k, v in OUTCOME_LABELS.items()
+    )
+    if item.attempt_id.startswith(REVISIT_PREFIX):
+        ticket_id = item.attempt_id.removeprefix(REVISIT_PREFIX).rsplit("-", 1)[0]
+        with staff.casework(settings) as store:
+            ticket = store.ticket(ticket_id)
+        script = (
+            f"【回访】您好，这里是{settings.district_name}民意访评中心。您此前反映的{item.unit}"
+            f"“{item.category}”方面的问题，单位已答复：{ticket.reply or ''}"
+            "请问您对单位的处理和整改是否满意？"
+        )
+        fields = f"<fieldset><legend>回访满意度</legend>{_radio(RECOVERY_ITEM, LEVELS[:5])}</fieldset>"
+    else:
+        poll_id = item.attempt_id.removeprefix(POLL_PREFIX).split("-", 1)[0]
+        spec = staff.poll_of(settings, poll_id).spec
+        script = f"【民意征集】您好，这里是{settings.district_name}民意访评中心，就“{spec.title}”征求您的意见。"
+        fields = "".join(_question_html(q) for q in spec.questions)
+    return f"""
+<div class='item' id='{escape(item.attempt_id)}'>
+ {_dial(item.phone)}
+ <p>{escape(script)}</p>
+ <form method='post' action='/worklist/casework/{escape(item.attempt_id)}'>
+  <input type='hidden' name='csrf' value='{escape(csrf)}'>
+  {fields}
+  <button name='outcome' value='answered'>保存回答</button> {outcome_buttons}
+ </form>
+</div>"""
+
+
+def _question_html(q: staff.casework_polls.Question) -> str:
+    name = f"q_{q.key}"
+    if q.kind == "text":
+        return f"<fieldset><legend>{escape(q.text)}</legend><input name='{name}' maxlength='500' size='40'></fieldset>"
+    if q.kind == "scale":
+        options = [(str(v), str(v)) for v in range(5, 0, -1)]
+        return f"<fieldset><legend>{escape(q.text)}（1–5）</legend>{_radio(name, options)}</fieldset>"
+    kind = "checkbox" if q.kind == "multiple" else "radio"
+    boxes = "".join(
+        f"<label><input type='{kind}' name='{name}' value='{k}'> {escape(o)}</label> "
+        for k, o in enumerate(q.options, start=1)
+    )
+    return f"<fieldset><legend>{escape(q.text)}</legend>{boxes}</fieldset>"
 
 
 def _item_html(
@@ -137,9 +188,11 @@ def worklist_router(settings: Settings, auth: Auth) -> APIRouter:
             head += "<p class='bad'>现在不在访评时段内，请在访评时段拨打。</p>"
         if mine:
             body = "".join(
-                _item_html(settings, item, evaluator, session.csrf,
-                           error if item.attempt_id == error_for else "",
-                           kept if item.attempt_id == error_for else None)
+                _casework_html(item, settings, session.csrf)
+                if item.attempt_id.startswith((REVISIT_PREFIX, POLL_PREFIX))
+                else _item_html(settings, item, evaluator, session.csrf,
+                                error if item.attempt_id == error_for else "",
+                                kept if item.attempt_id == error_for else None)
                 for item in items
             )
         else:
@@ -250,6 +303,44 @@ def worklist_router(settings: Settings, auth: Auth) -> APIRouter:
         staff.appoint(settings, attempt_id, moment)
         staff.audit(settings, me, "evaluator", "worklist.appointment", attempt_id, None,
                     {"when": moment.isoformat(timespec="minutes")})
+        return RedirectResponse("/worklist", status_code=303)
+
+    @router.post("/worklist/casework/{attempt_id}")
+    async def submit_casework(request: Request, attempt_id: str) -> RedirectResponse:
+        """A 回访 or poll call: the answers (checked against the question) or one outcome."""
+        session = auth.require(request, "evaluator")
+        form = await request.form()
+        auth.check_csrf(session, str(form.get("csrf", "")))
+        me = session.user.username
+        outcome = [str(v) for v in form.getlist("outcome")]
+        if len(outcome) != 1 or outcome[0] not in staff.OUTCOMES:
+            raise HTTPException(422, "请选择一个结果 / exactly one outcome")
+        if not attempt_id.startswith((REVISIT_PREFIX, POLL_PREFIX)):
+            raise HTTPException(404, "此项不在待访清单中 / not an open item")
+        _own_open_item(session, attempt_id)
+        answers: dict[str, str] = {}
+        if outcome[0] == "answered":
+            try:
+                if attempt_id.startswith(REVISIT_PREFIX):
+                    level = str(form.get(RECOVERY_ITEM, ""))
+                    if level not in ("1", "2", "3", "4", "5"):
+                        raise ValueError("回访满意度须为 1–5 / the recovery answer must be 1–5")
+                    answers[RECOVERY_ITEM] = level
+                else:
+                    poll_id = attempt_id.removeprefix(POLL_PREFIX).split("-", 1)[0]
+                    for q in staff.poll_of(settings, poll_id).spec.questions:
+                        given = ",".join(str(v) for v in form.getlist(f"q_{q.key}") if str(v).strip())
+                        if given:
+                            answers[q.key] = staff.casework_polls.check_answer(q, given)
+            except (ValueError, staff.CaseworkError) as exc:
+                raise HTTPException(422, str(exc)) from exc
+        try:
+            new = staff.record_casework_call(settings, attempt_id, outcome[0], answers, staff.now())
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        if new:
+            staff.audit(settings, me, "evaluator", "worklist.casework", attempt_id,
+                        {"status": "open"}, {"status": "done", "outcome": outcome[0]})
         return RedirectResponse("/worklist", status_code=303)
 
     return router

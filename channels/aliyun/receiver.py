@@ -54,7 +54,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from channels import base as B
-from channels import clock, conversation, replies
+from channels import clock, complaints, conversation, replies
 from channels.aliyun.client import AliyunApi, make_api, national
 from channels.aliyun.config import AliyunConfig
 from channels.aliyun.errors import mask
@@ -278,8 +278,13 @@ class _Receiver:
             state = session.state if session else State(None)
             asked = self.q.item(state.item) if state.item else None
             reading = replies.read(content, asked.kind if asked else "text")
-            if reading.outcome != "opt_out" and session is None:
-                turn = conversation.Turn(state)  # nobody we contacted: nothing to record
+            if reading.outcome != "opt_out" and complaints.is_complaint(
+                content, None if session is None else session.state.ended
+            ):  # not an answer to an evaluation: a complaint (受理投诉), registered by the flows
+                self.landing.record([complaints.complaint_event(sid, "sms", phone, content, clock.now())])
+                turn = conversation.Turn(state)
+            elif reading.outcome != "opt_out" and session is None:
+                turn = conversation.Turn(state)  # nothing we can read
             else:
                 several = (
                     conversation.step_many(self.q, state, content)

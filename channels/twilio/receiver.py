@@ -24,7 +24,7 @@ from fastapi import FastAPI, Request, Response
 from twilio.request_validator import RequestValidator
 
 from channels import base as B
-from channels import clock, conversation, replies
+from channels import clock, complaints, conversation, replies
 from channels.base import InboundEvent
 from channels.conversation import Prompt, Record, State
 from channels.landing import LandingStore
@@ -127,7 +127,15 @@ class _Receiver:
         state = session.state if session else State(None)
         item = self.q.item(state.item) if state.item else None
         reading = replies.read(body, item.kind if item else "text")
-        if reading.outcome != "opt_out" and session is None:
+        complaint = reading.outcome != "opt_out" and complaints.is_complaint(
+            body, None if session is None else session.state.ended
+        )
+        if complaint:  # not an answer to an evaluation: a complaint (受理投诉), registered
+            event = complaints.complaint_event(sid, "sms", phone, body, clock.now())
+            self.landing.record([event])
+            answer = twiml.messaging_twiml([complaints.acknowledgement(event.detail["number"], lang)])
+            turn = conversation.Turn(state)
+        elif reading.outcome != "opt_out" and session is None:
             answer = twiml.messaging_twiml([])
             turn = conversation.Turn(state)
         else:

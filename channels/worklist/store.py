@@ -289,6 +289,8 @@ class WorklistProvider:
     """The manual channel behind the Provider interface."""
 
     name = "worklist"
+    # an evaluator can ask anything: the evaluation, the 回访's recovery question, a poll
+    surveys = frozenset({"evaluation", "revisit", "poll"})
     rate_limited = False
     # putting a case on an evaluator's list contacts nobody: evaluators call in office hours
     real_clock = False
@@ -342,4 +344,46 @@ def record(
         return 0
     if by:
         worklist.log_call(attempt_id, by, outcome, at)
+    return landing.record(events)
+
+
+def casework_events(
+    item: WorkItem, outcome: str, answers: dict[str, str], at: datetime
+) -> list[InboundEvent]:
+    """The events of an evaluator's 回访 or poll call: the answers (already checked by the
+    caller against the recovery question or the poll) or the outcome."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}; one of {', '.join(OUTCOMES)}")
+    sid = "WL" + hashlib.sha256(item.attempt_id.encode()).hexdigest()[:32]
+
+    def event(kind: str, suffix: str = "", **detail: str) -> InboundEvent:
+        return InboundEvent(
+            event_key=f"{sid}:{kind}{suffix}", channel="manual", kind=kind, occurred_at=at,
+            provider_sid=sid, attempt_id=item.attempt_id, case_id=item.case_id, detail=detail,
+        )
+
+    kind = OUTCOMES[outcome]
+    if kind is not None:
+        return [event(kind)]
+    given = [event(B.ANSWER, f":{k}", item=k, value=v) for k, v in answers.items() if v]
+    if not given:
+        raise ValueError("an answered call needs at least one answer / 请至少记录一个回答")
+    return [*given, event(B.COMPLETED)]
+
+
+def record_casework(
+    worklist: Worklist,
+    landing: LandingStore,
+    attempt_id: str,
+    outcome: str,
+    answers: dict[str, str],
+    at: datetime,
+) -> int:
+    """Record a 回访 or poll call once (as :func:`record` does for evaluations)."""
+    item = worklist.get(attempt_id)
+    if item is None:
+        raise KeyError(attempt_id)
+    events = casework_events(item, outcome, answers, at)
+    if not worklist.close_item(attempt_id, outcome, at):
+        return 0
     return landing.record(events)

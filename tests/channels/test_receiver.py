@@ -264,3 +264,27 @@ def test_hanging_up_before_satisfaction_is_a_break_off_and_busy_is_busy(hooks: H
         url = status_url(PUBLIC, attempt)
         hooks.post(url.removeprefix(PUBLIC), {"CallSid": sid, "CallStatus": status}, sign_url=url)
     assert [(e.case_id, e.kind) for e in hooks.events()] == [("C4", B.BREAK_OFF), ("C5", B.BUSY)]
+
+
+def test_a_message_that_answers_no_evaluation_is_a_complaint_with_a_registration_number(
+    hooks: Hooks,
+) -> None:
+    from minyi.registration import looks_like_registration
+
+    told = hooks.sms("SMc1", "政务中心三楼窗口中午提前下班，白跑一趟", phone="+8613900000001")
+    events = hooks.events()
+    assert [e.kind for e in events] == ["complaint"] and events[0].case_id is None
+    number = events[0].detail["number"]
+    assert looks_like_registration(number) and number in told[0]
+    assert events[0].detail["text"].startswith("政务中心") and events[0].detail["phone"] == "+8613900000001"
+    assert hooks.sms("SMc1", "政务中心三楼窗口中午提前下班，白跑一趟", phone="+8613900000001") == told  # a repeat
+    assert len(hooks.events()) == 1
+    # after an evaluation ended, a courtesy is not a complaint; something to say is
+    _open(hooks.landing, "C9:1", phone="+8613900000002")
+    for reply in ("5", "2", "2", "太慢"):
+        hooks.sms(f"SMe{reply}{len(hooks.events())}", reply, phone="+8613900000002")
+    before = len(hooks.events())
+    hooks.sms("SMe-thanks", "谢谢", phone="+8613900000002")
+    hooks.sms("SMe-more", "另外停车场收费太贵，希望整改", phone="+8613900000002")
+    kinds = [e.kind for e in hooks.events()[before:]]
+    assert kinds == ["complaint"]

@@ -48,8 +48,8 @@ def test_flow_runs_carry_the_home_not_the_settings(
     runs = asyncio.run(parameters())
     assert runs and all(set(p) <= {"home", "day", "at", "hold_clock", "month", "cutoff", "lang",
                                     "scheduled", "file", "files", "encoding", "columns", "sheet",
-                                    "numbers_file", "reason",
-                                    "rounds", "close_rounds"}
+                                    "numbers_file", "reason", "rounds", "close_rounds",
+                                    "poll_id", "frame_file", "channel"}
                         for p in runs)
     stored = b""
     prefect_home = Path(os.environ["PREFECT_HOME"])

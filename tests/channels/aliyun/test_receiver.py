@@ -247,3 +247,14 @@ def test_call_outcomes(hooks: Hooks, status: str, dtmf: str, kind: str) -> None:
     hooks.post("voice_report", [{"call_id": "c-2", "status_code": status, "dtmf": dtmf}])
     assert [(e.kind, e.attempt_id) for e in hooks.events()] == [(kind, "V2:2")]
     assert hooks.sent_templates() == []
+
+
+def test_a_message_that_answers_no_evaluation_is_recorded_as_a_complaint(hooks: Hooks) -> None:
+    from minyi.registration import looks_like_registration
+
+    hooks.up(21, "社区服务中心周末没有人值班，电话也打不通", phone="13900000021")
+    hooks.up(21, "社区服务中心周末没有人值班，电话也打不通", phone="13900000021")  # re-pushed
+    events = hooks.events()
+    assert [(e.kind, e.case_id) for e in events] == [("complaint", None)]
+    assert events[0].detail["phone"] == "+8613900000021" and looks_like_registration(events[0].detail["number"])
+    assert hooks.sent_templates() == []  # no free-text SMS: templates only (the flows answer later)
