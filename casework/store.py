@@ -23,16 +23,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from casework import model as m
 from casework.errors import BadInput, NotAllowed, NotFound
+from minyi.walstore import WalStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -189,37 +188,11 @@ def _text(value: str | None, field: str, required: bool = True) -> str | None:
     return text
 
 
-class Casework:
+class Casework(WalStore):
     """The casework file of a home; one instance per process or thread."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._con.execute("PRAGMA journal_mode=WAL")
-        self._con.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, fast commits
-        self._con.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        self._con.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self._con.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._con
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
-        self._con.execute("COMMIT")
+        super().__init__(path, _SCHEMA)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self._con.execute(sql, params))

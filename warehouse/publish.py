@@ -46,6 +46,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse import comments
 from warehouse.allowlist import (
     CLOSED_ANSWER,
     CLOSED_ITEMS,
@@ -56,7 +57,6 @@ from warehouse.allowlist import (
     Stamped,
     Table,
 )
-from warehouse import comments
 from warehouse.views import VIEWS, create_views_sql
 
 DB = "_pub"
