@@ -583,7 +583,7 @@ def mirror_frames(settings: Settings, store: Casework) -> dict[str, pl.DataFrame
     )
     from flows.polls import results_frames
 
-    polls, results = results_frames(store)
+    polls, results = results_frames(store, settings.zone)
     return {
         "cw_followups": followups,
         "cw_complaints": complaints,

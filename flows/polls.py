@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from prefect import flow
@@ -202,8 +203,8 @@ def results(store: Casework, poll_id: str) -> tuple[P.Poll, pl.DataFrame, dict[s
     return poll, frame, {"sampled": sampled, "responded": respondents}
 
 
-def results_frames(store: Casework) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``cw_polls`` and ``cw_poll_results`` for the warehouse mirror."""
+def results_frames(store: Casework, zone: ZoneInfo) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``cw_polls`` and ``cw_poll_results`` for the warehouse mirror (times local to ``zone``)."""
     polls_rows, result_parts = [], []
     for poll in P.all_polls(store):
         _, frame, counts = results(store, poll.poll_id)
@@ -211,7 +212,7 @@ def results_frames(store: Casework) -> tuple[pl.DataFrame, pl.DataFrame]:
             "poll_id": poll.poll_id, "title": poll.spec.title, "subject_kind": poll.spec.subject,
             "target": poll.spec.target, "starts": poll.spec.starts, "ends": poll.spec.ends,
             "status": poll.status, "sampled": counts["sampled"], "responded": counts["responded"],
-            "created_at": datetime.fromisoformat(poll.created_at).replace(tzinfo=None),
+            "created_at": datetime.fromisoformat(poll.created_at).astimezone(zone).replace(tzinfo=None),
         })
         if frame.height:
             result_parts.append(frame.with_columns(pl.lit(poll.poll_id).alias("poll_id")))

@@ -26,7 +26,8 @@ from click.testing import CliRunner
 from app.cli import cli
 from channels.aliyun.config import ENV_NAMES as ALIYUN_ENV_NAMES
 from minyi.settings import Settings, env_name
-from warehouse.db import connect, publish
+from warehouse.db import connect
+from warehouse.publish import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -264,7 +265,7 @@ def test_every_setting_named_exists(doc: Doc) -> None:
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("published")
     with connect(folder / "warehouse.duckdb", {"satisfied_min_level": 3, "min_cell": 5}) as con:
-        return publish(con, folder / "published" / "warehouse.duckdb", "k" * 32)
+        return publish(con, folder / "published" / "warehouse.duckdb", "k" * 32).path
 
 
 @pytest.mark.parametrize("doc", _docs(), ids=lambda d: d.name)

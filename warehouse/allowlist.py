@@ -413,6 +413,80 @@ TABLES: Final[dict[str, Table]] = {
     "selection_keys": Table(
         _keep("month", "commitment", "committed_at", "secret", "revealed_at")
     ),
+    # the casework mirror (warehouse.casework): written without personal data — no phone,
+    # no name, no citizen's words (a reason or complaint as its coded theme); each table is
+    # replaced whole by the flows, so each is one partition
+    "cw_followups": Table(
+        _keep(
+            "followup_id",
+            "case_id",
+            "unit_id",
+            "kind",
+            "status",
+            "month",
+            "category",
+            "theme",
+            "opened_at",
+            "due_date",
+            "replied_at",
+            "revisited_at",
+            "closed_at",
+            "revisit_satisfaction",
+            "was_overdue",
+            "round",
+            "verification",
+            "closed_by_appeal",
+        )
+    ),
+    "cw_complaints": Table(
+        _keep("complaint_id", "channel", "received_at", "month", "unit_id", "theme", "named")
+    ),
+    "cw_appeals": Table(
+        _keep(
+            "appeal_id", "case_id", "unit_id", "ground", "status", "month", "filed_at", "decided_at"
+        )
+    ),
+    "response_exclusions": Table(
+        _keep("case_id", "appeal_id", "ground", "decided_at", "first_seen")
+    ),
+    "cw_vetoes": Table(
+        _keep("ticket_id", "month", "unit_id", "item", "verifier", "verified_at")
+    ),
+    "cw_polls": Table(
+        _keep(
+            "poll_id",
+            "title",
+            "subject_kind",
+            "target",
+            "starts",
+            "ends",
+            "status",
+            "sampled",
+            "responded",
+            "created_at",
+        )
+    ),
+    "cw_poll_results": Table(
+        _keep(
+            "poll_id",
+            "item",
+            "question",
+            "kind",
+            "option",
+            "respondents",
+            "chosen",
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "method",
+        )
+    ),
+    # who did what on the staff web and CLI (accounts' audit log; no personal data)
+    "audit_log": Table(_keep("seq", "logged_at", "actor", "role", "action", "target")),
+    "bulletin_corrections": Table(
+        _keep("month", "corrected_at", "excluded", "appeals"), refresh=Parts("month")
+    ),
     "month_closes": Table(_keep("month", "cutoff", "closed_at")),
     "bulletin_issues": Table(_keep("month", "year", "serial", "issued_at")),
 }

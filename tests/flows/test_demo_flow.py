@@ -16,9 +16,12 @@ MONTH = "2026-11"  # contains no national holiday week; the close runs into Dece
 
 
 def _run(home: Path, lines: list[str]) -> Path:
-    prepare_home(home, 11, {"MINYI_DAILY_TOTAL": 80, "MINYI_MIN_RESPONDENTS": 10})
+    # large enough that the planted units (true rate 0.62 against peers near 0.88) have the
+    # ~150 respondents a month the judgement needs to call them below with this seed's draw
+    # (at 80 a day one of them stays at p_below 0.93); the default demo has 300 a day
+    prepare_home(home, 11, {"MINYI_DAILY_TOTAL": 160, "MINYI_MIN_RESPONDENTS": 10})
     settings = load_settings(home)
-    run_demo(settings, MONTH, 11, "zh", echo=lines.append, cases_per_day=160)
+    run_demo(settings, MONTH, 11, "zh", echo=lines.append, cases_per_day=400)
     return settings.published_path
 
 
