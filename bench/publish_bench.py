@@ -68,7 +68,7 @@ _HISTORY = {
         FROM g""",
     "day_draws": """
         INSERT INTO day_draws SELECT d, CAST(d + 1 AS TIMESTAMPTZ) + INTERVAL 9 HOUR, 0, 0, {sample}, {categories},
-               {sample}, 2, 2, 20260101
+               {sample}, 2, 2, 20260101, NULL
         FROM (SELECT CAST($first AS DATE) - {days} + CAST(k AS INTEGER) AS d FROM range({days}) r(k))""",
     "allocations": """
         INSERT INTO allocations SELECT d.sample_date, strftime(d.sample_date, '%Y-%m-%d') || '|cat' || lpad(CAST(c AS VARCHAR), 2, '0'),
@@ -76,11 +76,11 @@ _HISTORY = {
         FROM day_draws d, range({categories}) r(c)""",
     "samples": """
         INSERT INTO samples SELECT case_id, service_date, strftime(service_date, '%Y-%m-%d') || '|' || category,
-               0.001, 0.0024, 416.0, 20260101
+               0.001, 0.0024, 416.0, 20260101, 1
         FROM cases WHERE case_id LIKE 'H%' AND hash(case_id, 'sample') % $every = 0""",
     "ineligible": """
         INSERT INTO ineligible SELECT service_date, case_id,
-               CASE WHEN phone_status <> 'mobile' THEN 'no mobile' ELSE 'duplicate number' END
+               CASE WHEN phone_status <> 'mobile' THEN 'no mobile' ELSE 'duplicate number' END, NULL
         FROM cases WHERE case_id LIKE 'H%' AND (phone_status <> 'mobile' OR hash(case_id, 'dup') % 100 < 15)
           AND case_id NOT IN (SELECT case_id FROM samples)""",
     "outbox": """

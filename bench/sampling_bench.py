@@ -88,7 +88,7 @@ _CASE_ROWS = """
 _SAMPLE_ROWS = """
     INSERT INTO samples
     SELECT case_id, service_date, strftime(service_date, '%Y-%m-%d') || '|' || category,
-           CAST(hash(case_id, 'prn') >> 11 AS DOUBLE) / 9007199254740992.0, 0.01, 100.0, 20250101
+           CAST(hash(case_id, 'prn') >> 11 AS DOUBLE) / 9007199254740992.0, 0.01, 100.0, 20250101, 1
     FROM cases
     WHERE service_date >= CAST($day AS DATE) - $lo AND service_date < CAST($day AS DATE) - $hi
 """
@@ -334,7 +334,7 @@ def run_reference(path: Path, p: dict[str, Any]) -> dict[str, Any]:
             },
         )
         con.execute(
-            "INSERT INTO samples SELECT case_id, $day, stratum, prn, take / pop, pop / take, $seed "
+            "INSERT INTO samples SELECT case_id, $day, stratum, prn, take / pop, pop / take, $seed, 1 "
             "FROM reference",
             {"day": p["day"], "seed": p["seed"]},
         )
