@@ -67,12 +67,27 @@ def prepare(
     """Point this process at a Prefect API (starting the home's server if needed); its URL."""
     quiet(debug)
     url = os.environ.get("PREFECT_API_URL")
-    if url:
-        return url
-    os.environ.setdefault("PREFECT_HOME", str(prefect_home(home)))
-    url = ensure_local_server(home, echo, wait)
-    os.environ["PREFECT_API_URL"] = url
+    if not url:
+        os.environ.setdefault("PREFECT_HOME", str(prefect_home(home)))
+        url = ensure_local_server(home, echo, wait)
+    point_prefect_at(url)
     return url
+
+
+def point_prefect_at(url: str) -> None:
+    """Make ``url`` the API of this process, also when Prefect was imported before.
+
+    Prefect reads its settings from the environment once, when ``prefect.context`` is
+    first imported; a process that imported it earlier (the staff web, a test session)
+    would otherwise keep talking to no server at all.
+    """
+    os.environ["PREFECT_API_URL"] = url
+    context = sys.modules.get("prefect.context")
+    if context is not None:
+        from prefect.settings import get_current_settings
+
+        if get_current_settings().api.url != url:
+            context.refresh_global_settings_context()
 
 
 def _healthy(url: str, timeout: float = 2.0) -> bool:

@@ -37,13 +37,13 @@ def home(tmp_path: Path) -> Path:
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real ``prefect server`` process for the test session, started the way minyi starts
     a home's persistent server (``flows.runtime``); every flow and CLI run talks to it."""
-    from flows.runtime import ensure_local_server, stop_local_server
+    from flows.runtime import ensure_local_server, point_prefect_at, stop_local_server
 
     home = tmp_path_factory.mktemp("prefect-home")
     previous = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_HOME")}
     os.environ["PREFECT_HOME"] = str(home / ".prefect")
     url = ensure_local_server(home)
-    os.environ["PREFECT_API_URL"] = url
+    point_prefect_at(url)  # also when a test imported Prefect before this fixture ran
     try:
         yield url
     finally:
