@@ -16,20 +16,28 @@ first call of a process is the one production makes):
 * the engine: ``flows.intake.draw_day`` exactly as ``minyi day`` runs it:
   ``warehouse.design.day_frame`` + ``sampling.selection.draw`` + storing the draw
   (samples, allocations, the day's ineligible cases and its ``day_draws`` row), and
-* a reference: one hand-written DuckDB query with the same rules (first case per
-  number (ranking only numbers seen twice), anti-joins on opt-outs, do-not-contact and
-  numbers sampled in the cooldown (read, like the engine, from the cases completed in
-  the cooldown days only), equal allocation with a guaranteed total by a simple
-  water-filling rule, and the n_h smallest PRNs per stratum (SHA-256 in SQL, the same
-  u_i as ``sampling.random_state.prn``), plus its own insert of the sample.
+* a reference: one hand-written DuckDB query with the same rules (mobile numbers
+  outside the excluded categories, anti-joins on opt-outs, do-not-contact and numbers
+  sampled in the cooldown (read, like the engine, from the cases completed in the
+  cooldown days only); then, among the cases left, one case per number: the smallest
+  u' = SHA-256("<key>:number:<case_id>") (ties by case_id, ranking only numbers left
+  with several cases) wins and carries m = the number's count of those cases; equal
+  allocation with a guaranteed total by a simple water-filling rule, and the n_h
+  smallest PRNs u_i = SHA-256("<key>:<case_id>") per stratum (in SQL, the same bytes as
+  ``sampling.random_state.prn``), plus its own insert of the sample (weights m·N_h/n_h).
+
+The key is the day's selection key (METHODS.md "Selection key"): HMAC of the date under
+the month's secret, which the engine reads from (or creates in) ``<home>/secrets/``, the
+home being the warehouse's folder. The parent computes it the same way before the runs
+and hands it to the reference; the check compares it with the key the engine stored.
 
 Each run's stored rows are removed afterwards (not timed), so every run draws the same
 day. It prints first, best and median wall time of each (opening the warehouse not
 counted), their ratio, where the engine's time goes (frame, draw, store) and the
-engine child's peak RSS (VmHWM), then compares the two samples stratum by stratum
-(eligible N_h, n_h, selected cases and their PRNs). Targets: ratio ≤ 1.5 and a peak
-below 2 GB. Prints figures; asserts nothing. Load averages are printed beside the
-figures: wall times move with other load on the machine.
+engine child's peak RSS (VmHWM), then compares the two draws: the key, and stratum by
+stratum eligible N_h, n_h, the selected cases, their PRNs and multiplicities. Targets:
+ratio ≤ 1.5 and a peak below 2 GB. Prints figures; asserts nothing. Load averages are
+printed beside the figures: wall times move with other load on the machine.
 """
 
 from __future__ import annotations
@@ -192,6 +200,15 @@ def _params() -> dict[str, Any]:
     }
 
 
+def day_key(home: Path) -> str:
+    """The selection key of DAY in ``home`` (the warehouse's folder), as
+    ``flows.intake.selection_key`` derives it: HMAC(month secret, ISO date), the secret
+    read from (or created in) ``<home>/secrets/`` (not a demo home, so not from the seed)."""
+    from minyi import keys, months
+
+    return keys.day_key(keys.selection_secret(home, months.of(DAY)), DAY.isoformat())
+
+
 def _settings(path: Path, p: dict[str, Any]):  # type: ignore[no-untyped-def]
     from minyi.settings import load_settings
 
@@ -239,12 +256,15 @@ def run_engine(path: Path, p: dict[str, Any]) -> dict[str, Any]:
         report = intake.draw_day(con, settings, p["day"], p["day"] + timedelta(days=1))
         seconds = time.perf_counter() - started
         stored = con.sql(
-            "SELECT stratum, case_id, prn FROM samples WHERE sample_date = $d", params={"d": p["day"]}
+            "SELECT stratum, case_id, prn, multiplicity FROM samples WHERE sample_date = $d",
+            params={"d": p["day"]},
         ).pl()
         strata = con.sql(
             "SELECT stratum, stratum_population, stratum_sample FROM allocations WHERE sample_date = $d",
             params={"d": p["day"]},
         ).pl()
+        key = con.execute("SELECT prn_key FROM day_draws WHERE sample_date = $d", {"d": p["day"]})
+        key = key.fetchall()[0][0]
         _forget_draw(con, p["day"])
     return {
         "open": started - opening,
@@ -258,33 +278,37 @@ def run_engine(path: Path, p: dict[str, Any]) -> dict[str, Any]:
         "ineligible": report.ineligible,
         "strata": strata,
         "sample": stored,
+        "key": key,
     }
 
 
 REFERENCE = """
 WITH day_cases AS (
-    SELECT case_id, category, phone_e164, completed_at FROM cases
-    WHERE service_date = $day AND phone_status = 'mobile'),
-later AS (     -- every case of a number but its first that day
-    SELECT d.case_id FROM day_cases d
-    SEMI JOIN (SELECT phone_e164 FROM day_cases GROUP BY ALL HAVING count(*) > 1) m USING (phone_e164)
-    QUALIFY row_number() OVER (PARTITION BY d.phone_e164 ORDER BY d.completed_at, d.case_id) > 1),
+    SELECT case_id, category, phone_e164 FROM cases
+    WHERE service_date = $day AND phone_status = 'mobile' AND NOT list_contains($excluded, category)),
 recent AS (    -- today's numbers sampled in the cooldown (on their cases' completion day)
     SELECT c.phone_e164 FROM cases c
     SEMI JOIN day_cases d ON d.phone_e164 = c.phone_e164
     SEMI JOIN samples s ON s.case_id = c.case_id
         AND s.sample_date >= $day - to_days($cooldown) AND s.sample_date < $day
     WHERE c.service_date >= $day - to_days($cooldown) AND c.service_date < $day),
-scored AS MATERIALIZED (  -- the eligible cases and their PRN u_i
-    SELECT d.case_id, d.category,
-           CAST(CAST('0x' || sha256($prefix || d.case_id)[1:16] AS UBIGINT) >> 11 AS DOUBLE)
-               / 9007199254740992.0 AS prn
-    FROM day_cases d
-    ANTI JOIN later l USING (case_id)
+passed AS MATERIALIZED (  -- the cases passing every check but the repeat visitor's
+    SELECT d.* FROM day_cases d
     ANTI JOIN opt_outs o ON o.phone_e164 = d.phone_e164
     ANTI JOIN do_not_contact n ON n.phone_e164 = d.phone_e164
-    ANTI JOIN recent r ON r.phone_e164 = d.phone_e164
-    WHERE NOT list_contains($excluded, d.category)),
+    ANTI JOIN recent r ON r.phone_e164 = d.phone_e164),
+competing AS ( -- the cases of numbers left with several, ranked by u' (then case_id)
+    SELECT p.case_id, count(*) OVER w AS m, row_number() OVER (w ORDER BY
+           CAST('0x' || sha256($key || ':number:' || p.case_id)[1:16] AS UBIGINT) >> 11, p.case_id) AS r
+    FROM passed p
+    SEMI JOIN (SELECT phone_e164 FROM passed GROUP BY ALL HAVING count(*) > 1) x USING (phone_e164)
+    WINDOW w AS (PARTITION BY p.phone_e164)),
+scored AS MATERIALIZED (  -- the eligible cases (one per number), their m and PRN u_i
+    SELECT p.case_id, p.category, coalesce(c.m, 1) AS m,
+           CAST(CAST('0x' || sha256($key || ':' || p.case_id)[1:16] AS UBIGINT) >> 11 AS DOUBLE)
+               / 9007199254740992.0 AS prn
+    FROM passed p LEFT JOIN competing c USING (case_id)
+    WHERE coalesce(c.r, 1) = 1),
 strata AS (    -- N_h and the $total smallest u_i of each stratum
     SELECT strftime($day, '%Y-%m-%d') || '|' || category AS stratum, category, count(*) AS pop,
            min(prn, $total) AS smallest
@@ -303,7 +327,7 @@ alloc AS (     -- the level floored, one more for the first (n - b) % r strata b
                          PARTITION BY l.k0 IS NULL OR o.k < l.k0 ORDER BY o.stratum)
                        <= ($total - l.b) % l.r AS INTEGER) END AS take
     FROM ordered o CROSS JOIN level l)
-SELECT a.stratum, a.pop, a.take, s.case_id, s.prn
+SELECT a.stratum, a.pop, a.take, s.case_id, s.prn, s.m
 FROM scored s JOIN alloc a USING (category)
 WHERE a.take > 0 AND s.prn <= a.smallest[CAST(a.take AS BIGINT)]
 QUALIFY row_number() OVER (PARTITION BY a.stratum ORDER BY s.prn, s.case_id) <= a.take
@@ -330,18 +354,18 @@ def run_reference(path: Path, p: dict[str, Any]) -> dict[str, Any]:
                 "cooldown": p["cooldown_days"],
                 "excluded": list(p["excluded"]) or [""],
                 "total": p["total"],
-                "prefix": f"{p['seed']}:",
+                "key": p["key"],
             },
         )
         con.execute(
-            "INSERT INTO samples SELECT case_id, $day, stratum, prn, take / pop, pop / take, $seed, 1 "
-            "FROM reference",
+            "INSERT INTO samples SELECT case_id, $day, stratum, prn, take / (pop * m), m * pop / take, "
+            "$seed, m FROM reference",
             {"day": p["day"], "seed": p["seed"]},
         )
         seconds = time.perf_counter() - started
         rows = con.sql("SELECT * FROM reference ORDER BY stratum, prn, case_id").pl()
         _forget_draw(con, p["day"])
-    return {"open": started - opening, "seconds": seconds, "rows": rows}
+    return {"open": started - opening, "seconds": seconds, "rows": rows, "key": p["key"]}
 
 
 # --- comparing and reporting ---------------------------------------------------------
@@ -355,6 +379,8 @@ def compare(engine: dict[str, Any], reference: dict[str, Any]) -> list[str]:
     ref_strata = ref.group_by("stratum").agg(pl.col("pop").first(), pl.col("take").first())
     strata = engine["strata"].join(ref_strata, on="stratum", how="full", coalesce=True)
     problems = []
+    if engine["key"] != reference["key"]:
+        problems.append(f"keys differ: engine {engine['key']}, reference {reference['key']}")
     only_engine = strata.filter(pl.col("pop").is_null())
     if (only_engine["stratum_sample"] > 0).any():
         problems.append(f"strata sampled by the engine only: {only_engine['stratum'].to_list()}")
@@ -367,7 +393,9 @@ def compare(engine: dict[str, Any], reference: dict[str, Any]) -> list[str]:
         if differ.height:
             problems.append(f"{what} differs in {differ.height} strata: {differ.head(5).rows()}")
     mine = engine["sample"].sort("stratum", "prn", "case_id")
-    theirs = ref.select("stratum", "case_id", "prn").sort("stratum", "prn", "case_id")
+    theirs = ref.select(
+        "stratum", "case_id", "prn", pl.col("m").cast(pl.Int32).alias("multiplicity")
+    ).sort("stratum", "prn", "case_id")
     if not mine.equals(theirs):
         problems.append(
             f"samples differ: {mine.join(theirs, on=['stratum', 'case_id'], how='anti').height} "
@@ -391,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.keep or Path(tmp)
         path = folder / "bench.duckdb"
         in_child(build_only, path, args.cases, args.history)  # keeps this process small
-        params = _params()
+        params = {**_params(), "key": day_key(folder)}
         print(
             f"draw of {DAY}: total {params['total']}, minimum {params['minimum']}, "
             f"{params['method']}, cooldown {params['cooldown_days']} days, seed {params['seed']}",
@@ -432,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "check: "
         + (
-            "engine and reference agree (N_h, n_h, cases, PRNs)"
+            "engine and reference agree (key, N_h, n_h, cases, PRNs, m)"
             if not problems
             else "; ".join(problems)
         )

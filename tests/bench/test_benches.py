@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from bench import estimation_bench, publish_bench
+from bench import estimation_bench, publish_bench, sampling_bench
 from bench.common import in_child, spread
 
 
@@ -55,3 +55,14 @@ def test_a_dispatch_round_in_a_fresh_process_on_a_home_with_history(tmp_path: Pa
 
 def test_spread_reports_the_first_call_beside_best_and_median() -> None:
     assert spread([3.0, 1.0, 2.0]) == "first   3.00 s  best   1.00 s  median   2.00 s"
+
+
+def test_the_sampling_reference_draws_the_engines_sample(tmp_path: Path) -> None:
+    path = tmp_path / "bench.duckdb"
+    sampling_bench.build(path, 5_000, 20_000)
+    params = {**sampling_bench._params(), "key": sampling_bench.day_key(tmp_path)}
+    reference = in_child(sampling_bench.run_reference, path, params)
+    engine = in_child(sampling_bench.run_engine, path, params)  # it wraps design's functions
+    assert engine["ineligible"]["repeat_same_day"] > 0  # the competition is exercised
+    assert (engine["sample"]["multiplicity"] > 1).any()
+    assert sampling_bench.compare(engine, reference) == []
