@@ -15,12 +15,12 @@ from typing import Literal
 
 from bulletins.charts import Chart
 
-Tone = Literal["below", "above", "top", "muted", "strong"]
+Tone = Literal["below", "above", "last", "top", "muted", "strong"]
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One table cell; ``tone`` marks evidence (below/above/top) or emphasis."""
+    """One table cell; ``tone`` marks evidence (below/above), 末位 (last), 十佳 (top) or emphasis."""
 
     text: str
     tone: Tone | None = None
@@ -35,7 +35,7 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     numeric: tuple[bool, ...]
     footer: tuple[Cell, ...] | None = None
-    row_tones: tuple[Tone | None, ...] = ()  # a tinted row for a unit below/above/top
+    row_tones: tuple[Tone | None, ...] = ()  # a tinted row for a unit below/above/last/top
     grow: int = 0  # the column that takes the spare width (usually the unit's name)
 
 

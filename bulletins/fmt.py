@@ -48,3 +48,11 @@ def rank_interval(lo: int | None, hi: int | None) -> str:
     if lo is None or hi is None:
         return DASH
     return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def log_odds(x: float | None) -> str:
+    """A log-odds effect, signed, two decimals, with a true minus (``-0.134`` → ``−0.13``)."""
+    if x is None or math.isnan(x):
+        return DASH
+    text = f"{x:+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text.replace("-", "−")

@@ -9,7 +9,19 @@ what the warehouse computes for it:
     channel adjusted rate), its ``se``/``ci_low``/``ci_high``, ``rank`` with
     ``rank_low``/``rank_high`` from the posterior, ``p_below`` (P(rate < peer mean
     − δ)), ``evidence`` (below/none/above) and ``honour`` ("top" or null);
-    ``p_above`` optional.
+    ``p_above`` optional. Optional ``last`` (Boolean): 末位, from the judgement of
+    purpose ``last`` (``v_unit_judgement``: P(last) ≥ 0.9 and ``below`` over a
+    pooled window of 3–12 months); null, False or absent = not marked. It is shown
+    as its own badge; ``conduct.csv`` keeps its columns (:data:`JUDGED_COLUMNS`).
+``channel_effects`` (:data:`~bulletins.model.CHANNEL_EFFECT_COLUMNS`)
+    The channel effects the judgement adjusts each unit's channel mix by
+    (METHODS.md "Channels"; table ``channel_effects`` of the month), one row per
+    ``channel``: ``respondents`` answering on the channel randomly assigned to
+    them (the randomised first-channel share), ``channel_effect`` (log-odds
+    against the reference channel; null when not estimated), its ``se`` and
+    ``reference`` (Boolean, exactly one row True when the frame is not empty);
+    ``first_month``/``last_month`` of the pooled window optional. Shown in
+    附件1 next to the channel mix; an empty frame shows nothing.
 ``changes`` (:data:`~bulletins.model.CHANGE_COLUMNS`)
     Per unit and ``comparison`` ("mom" 环比, "yoy" 同比): ``change`` in rate and
     its ``change_se``. Without it, changes are derived from ``previous`` and
@@ -39,6 +51,7 @@ from bulletins.errors import BulletinDataError
 from bulletins.model import (
     CATEGORY_COLUMNS,
     CHANGE_COLUMNS,
+    CHANNEL_EFFECT_COLUMNS,
     CHANNEL_MIX_COLUMNS,
     COMPARISONS,
     ESTIMATE,
@@ -49,11 +62,13 @@ from bulletins.model import (
     FUNNEL_COLUMNS,
     HONOUR,
     JUDGEMENT_COLUMNS,
+    LAST,
     MENTIONS,
     MONTHS,
     P_BELOW,
     REASON_COLUMNS,
     REASON_THEMES,
+    REFERENCE,
     RESPONDENTS,
     THEME,
     UNIT_COLUMNS,
@@ -98,6 +113,7 @@ def check_data(data: BulletinData) -> None:
         ("categories", data.categories, CATEGORY_COLUMNS),
         ("reasons", data.reasons, REASON_COLUMNS),
         ("followups", data.followups, FOLLOWUP_COLUMNS),
+        ("channel_effects", data.channel_effects, CHANNEL_EFFECT_COLUMNS),
     ]
     for what, frame, required in frames:
         if frame is None:
@@ -113,6 +129,15 @@ def check_data(data: BulletinData) -> None:
             raise BulletinDataError("judgement", f"evidence must be below/none/above, got {bad}")
         if data.judgement[c.UNIT_ID].is_duplicated().any():
             raise BulletinDataError("judgement", "unit_id is not unique")
+        last = data.judgement.get_column(LAST, default=None)
+        if last is not None and last.dtype not in (pl.Boolean, pl.Null):
+            raise BulletinDataError("judgement", f"last must be Boolean, got {last.dtype}")
+    effects = data.channel_effects
+    if effects is not None and not effects.is_empty():
+        if effects[c.CHANNEL].is_duplicated().any():
+            raise BulletinDataError("channel_effects", "channel is not unique")
+        if int(effects[REFERENCE].fill_null(False).sum()) != 1:
+            raise BulletinDataError("channel_effects", "exactly one channel must be the reference")
     if data.changes is not None:
         bad = set(data.changes["comparison"].to_list()) - set(COMPARISONS)
         if bad:
@@ -175,8 +200,11 @@ def normalised_units(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def judged(data: BulletinData) -> pl.DataFrame:
-    """One row per unit of ``units`` with :data:`JUDGED_COLUMNS` plus ``adjusted`` (bool).
+    """One row per unit of ``units`` with :data:`JUDGED_COLUMNS` plus ``last`` and
+    ``adjusted`` (bool).
 
+    ``last`` is True for a 末位 unit, else False (null for a unit not judged); it comes
+    from ``judgement``'s optional ``last`` column only.
     From ``judgement`` when given (units it does not judge get empty estimates);
     otherwise from the month's own figures: months 1, respondents, the design-based
     rate and interval, the rank of ``units``, no P(below), evidence from ``flag``
@@ -185,7 +213,12 @@ def judged(data: BulletinData) -> pl.DataFrame:
     units = normalised_units(data.units)
     names = units.select(c.UNIT_ID, c.UNIT_NAME, c.PEER_GROUP)
     if data.judgement is not None:
-        j = data.judgement.select(JUDGEMENT_COLUMNS)
+        last = (
+            pl.col(LAST).cast(pl.Boolean).fill_null(False)
+            if LAST in data.judgement.columns
+            else pl.lit(False)
+        )
+        j = data.judgement.select(*JUDGEMENT_COLUMNS, last.alias(LAST))
         out = names.join(j, on=c.UNIT_ID, how="left").with_columns(pl.lit(True).alias("adjusted"))
     else:
         out = units.select(
@@ -207,6 +240,7 @@ def judged(data: BulletinData) -> pl.DataFrame:
             .otherwise(pl.col(c.FLAG).fill_null("none"))
             .alias(EVIDENCE),
             HONOUR,
+            pl.when(pl.col(c.REPORTABLE)).then(pl.lit(False)).otherwise(None).alias(LAST),
             pl.lit(False).alias("adjusted"),
         )
-    return out.select(*JUDGED_COLUMNS, "adjusted")
+    return out.select(*JUDGED_COLUMNS, LAST, "adjusted")

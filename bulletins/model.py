@@ -85,6 +85,7 @@ RESPONDENTS: Final = "respondents"  # respondents over the pooled window
 ESTIMATE: Final = "estimate"  # the model's (case-mix and channel adjusted) rate
 P_BELOW: Final = "p_below"  # P(true rate < peer mean - delta)
 P_ABOVE: Final = "p_above"  # P(true rate > peer mean + delta)
+LAST: Final = c.LAST  # 末位 (optional, Boolean): P(last) ≥ 0.9 and below, 3–12 months pooled
 EVIDENCE: Final = "evidence"  # below / none / above
 EVIDENCE_VALUES: Final = ("below", "none", "above")
 JUDGEMENT_COLUMNS: Final = (
@@ -102,7 +103,16 @@ JUDGEMENT_COLUMNS: Final = (
     EVIDENCE,
     HONOUR,
 )
-"""Required columns of ``BulletinData.judgement`` (one row per judged unit; ``p_above`` optional)."""
+"""Required columns of ``BulletinData.judgement`` (one row per judged unit).
+
+Optional: ``p_above``; ``last`` (Boolean, True = 末位 over the 末位 window; null or
+absent = not marked), see :mod:`bulletins.frames`.
+"""
+
+# --- channel effects (METHODS.md "Channels"; table channel_effects) ---------------
+REFERENCE: Final = "reference"  # True for the reference channel (effect 0); TODO: minyi.columns
+CHANNEL_EFFECT_COLUMNS: Final = (c.CHANNEL, RESPONDENTS, c.CHANNEL_EFFECT, c.SE, REFERENCE)
+"""Required columns of ``BulletinData.channel_effects`` (``first_month``/``last_month`` optional)."""
 
 # --- change over time -----------------------------------------------------------
 COMPARISON: Final = "comparison"  # "mom" (环比, last month) or "yoy" (同比, a year ago)
@@ -311,6 +321,7 @@ class BulletinData:
     delta: float = 0.05  # the judging model's δ (quoted in the method note)
     casework: CaseworkSummary | None = None  # complaints, appeals, polls (issue 13)
     correction: Correction | None = None  # 更正说明 of a re-issued bulletin (issue 13)
+    channel_effects: pl.DataFrame | None = None  # the judgement's channel effects (附件1)
 
     def doc(self) -> DocumentInfo:
         """The document furniture, defaulted from the district name."""

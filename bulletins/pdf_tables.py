@@ -1,7 +1,9 @@
 """Tables of the PDF: grid lines, a shaded head repeated on each page, tinted rows.
 
-A unit below its peers and a unit above (or 十佳) get the same treatment: a
-tinted row and a bold, coloured mark with its symbol (▼ / ▲ / ★).
+A unit below its peers, a unit above, 末位 and 十佳 get the same treatment: a
+tinted row and a bold, coloured mark with its symbol (▼ / ▲ / ◆ / ★), each in
+its own colour. A cell holding two marks is printed in its first mark's colour
+(the words and symbols tell them apart).
 A column of small bars (the channel mix) is left out: its numbers are in the
 other columns.
 """
@@ -21,6 +23,7 @@ RGB = tuple[int, int, int]
 TONE_TEXT: Final[dict[str, RGB]] = {
     "below": (194, 65, 12),
     "above": (0, 87, 160),
+    "last": (109, 40, 217),
     "top": (0, 122, 90),
     "muted": (107, 114, 128),
     "strong": (17, 17, 17),
@@ -28,6 +31,7 @@ TONE_TEXT: Final[dict[str, RGB]] = {
 TONE_ROW: Final[dict[str, RGB]] = {
     "below": (253, 238, 230),
     "above": (232, 240, 250),
+    "last": (241, 234, 254),
     "top": (230, 245, 239),
 }
 _HEAD: Final[RGB] = (238, 240, 243)
@@ -146,7 +150,7 @@ class TableMixin(FPDF):
 
 
 def _bold(tone: Tone | None) -> bool:
-    return tone in ("below", "above", "top", "strong")
+    return tone in ("below", "above", "last", "top", "strong")
 
 
 def _style(tone: Tone | None, fill: RGB | None, *, footer: bool) -> FontFace | None:

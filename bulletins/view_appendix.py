@@ -1,4 +1,5 @@
-"""附件1 统计方法说明 (method, comparison details, charts, channel mix) and 附件2 数据校验结果."""
+"""附件1 统计方法说明 (method, comparison details, charts, channel mix and channel effects)
+and 附件2 数据校验结果."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bulletins.model import (
     EVIDENCE,
     MONTHS,
     P_BELOW,
+    REFERENCE,
     RESPONDENTS,
     BulletinData,
 )
@@ -58,10 +60,13 @@ def method_attachment(
         for g in shown:
             blocks += _charts(lang, g, num)
     mix = _channel_mix(data, uv, lang, num)
-    if mix is not None:
+    effects = _channel_effects(data, lang, num)
+    if mix is not None or effects:
         k += 1
         blocks.append(Heading(i18n.item_number(lang, k) + t["m_channels"], 2))
-        blocks += [Para(t["channels_note"], kind="note"), mix]
+        if mix is not None:
+            blocks += [Para(t["channels_note"], kind="note"), mix]
+        blocks += effects
     blocks.append(Para(i18n.text(lang, "m_generated", when=generated), kind="note"))
     return Attachment(i18n.text(lang, "attachment_label", n=1), t["attachment_1"], tuple(blocks))
 
@@ -175,10 +180,7 @@ def _channel_mix(data: BulletinData, uv: UnitsView, lang: Lang, num: Numbering) 
     if not shown:
         return None
 
-    def channel_key(name: str) -> tuple[int, str]:
-        return (c.CHANNELS.index(name), "") if name in c.CHANNELS else (len(c.CHANNELS), name)
-
-    names = sorted({ch for r in shown for ch in counts[r[c.UNIT_ID]]}, key=channel_key)
+    names = sorted({ch for r in shown for ch in counts[r[c.UNIT_ID]]}, key=_channel_key)
     rows = []
     for r in sorted(shown, key=lambda r: group_key(r[c.PEER_GROUP] or "")):
         per = counts[r[c.UNIT_ID]]
@@ -205,6 +207,91 @@ def _channel_mix(data: BulletinData, uv: UnitsView, lang: Lang, num: Numbering) 
         numeric=(False, False, *[True] * len(names), False),
         grow=1,
     )
+
+
+def _channel_key(name: str) -> tuple[int, str]:
+    return (c.CHANNELS.index(name), "") if name in c.CHANNELS else (len(c.CHANNELS), name)
+
+
+def _channel_effects(data: BulletinData, lang: Lang, num: Numbering) -> list[Block]:
+    """The channel effects the judgement adjusts by (METHODS.md "Channels"): a one-line note
+    and a table, reference channel first; nothing when the frame is absent or empty."""
+    frame = data.channel_effects
+    if frame is None or frame.is_empty():
+        return []
+    t = i18n.labels(lang)
+    rows_in = sorted(
+        frame.iter_rows(named=True),
+        key=lambda r: (not r[REFERENCE], _channel_key(r[c.CHANNEL])),
+    )
+    reference = next(r[c.CHANNEL] for r in rows_in if r[REFERENCE])
+    rows = []
+    for r in rows_in:
+        name = i18n.channel(lang, r[c.CHANNEL])
+        effect, se = r[c.CHANNEL_EFFECT], r[c.SE]
+        if r[REFERENCE]:
+            cells = (
+                Cell(i18n.text(lang, "ce_reference", name=name), "strong"),
+                Cell(fmt.count(r[RESPONDENTS])),
+                Cell("0"),
+                Cell(fmt.DASH),
+                Cell(fmt.DASH),
+            )
+        elif effect is None:
+            cells = (
+                Cell(name),
+                Cell(fmt.count(r[RESPONDENTS])),
+                Cell(t["ce_not_estimated"], "muted"),
+                Cell(fmt.DASH),
+                Cell(fmt.DASH),
+            )
+        else:
+            ci = fmt.DASH
+            if se is not None:
+                lo, hi = fmt.log_odds(effect - 1.96 * se), fmt.log_odds(effect + 1.96 * se)
+                ci = i18n.text(lang, "ce_interval", lo=lo, hi=hi)
+            cells = (
+                Cell(name),
+                Cell(fmt.count(r[RESPONDENTS])),
+                Cell(fmt.log_odds(effect)),
+                Cell(fmt.DASH if se is None else f"{se:.2f}"),
+                Cell(ci),
+            )
+        rows.append(cells)
+    n = num.next_table()
+    note = i18n.text(
+        lang,
+        "ce_note",
+        n=n,
+        window=_window(lang, frame),
+        reference=i18n.channel(lang, reference),
+    )
+    return [
+        Para(note, kind="note"),
+        Table(
+            caption=i18n.text(lang, "table_channel_effects", n=n),
+            heads=(t["ce_channel"], t["ce_respondents"], t["ce_effect"], t["ce_se"], t["ce_ci"]),
+            rows=tuple(rows),
+            numeric=(False, True, True, True, True),
+        ),
+    ]
+
+
+def _window(lang: Lang, frame: pl.DataFrame) -> str:
+    """The pooled months of the effects, e.g. （2026年1月至2026年11月）; empty when not given."""
+    if c.FIRST_MONTH not in frame.columns or c.LAST_MONTH not in frame.columns:
+        return ""
+    first, last = frame[c.FIRST_MONTH].drop_nulls(), frame[c.LAST_MONTH].drop_nulls()
+    if first.is_empty() or last.is_empty():
+        return ""
+
+    def words(month: str) -> str:
+        return i18n.text(lang, "ce_month", **i18n.month_values(lang, month))
+
+    lo, hi = str(first.min()), str(last.max())
+    if lo == hi:
+        return i18n.text(lang, "ce_window_1", first=words(lo))
+    return i18n.text(lang, "ce_window", first=words(lo), last=words(hi))
 
 
 def validation_attachment(data: BulletinData, lang: Lang) -> Attachment:

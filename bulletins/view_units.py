@@ -1,9 +1,10 @@
 """二、各单位情况 (peer-group tables in plain words) and the follow-up section.
 
-Units judged below their peers are marked exactly as visibly as units above or
-十佳: the same badge, the same weight and a tinted row, each in its own colour
-and with its own symbol (▼ below, ▲ above, ★ 十佳), so neither a good nor a bad
-mark is easier to overlook.
+Units judged below their peers are marked exactly as visibly as units above,
+十佳 or 末位: the same badge, the same weight and a tinted row, each in its own
+colour and with its own symbol (▼ below, ▲ above, ◆ 末位, ★ 十佳), so neither a
+good nor a bad mark is easier to overlook. 末位 (last place over a pooled window
+of 3–12 months, METHODS.md) is a mark of its own beside ▼, not a stronger ▼.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bulletins.model import (
     ESTIMATE,
     EVIDENCE,
     HONOUR,
+    LAST,
     MONTHS,
     ON_TIME_RATE,
     OVERDUE,
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 GROUP_ORDER = ("agency", "department", "window", "township", "section")
-SYMBOLS = {"below": "▼", "above": "▲", "top": "★"}
+SYMBOLS = {"below": "▼", "above": "▲", "last": "◆", "top": "★"}
 
 
 @dataclass
@@ -64,11 +66,13 @@ def group_key(group: str) -> tuple[int, str]:
 
 
 def badges(lang: Lang, row: Row) -> list[tuple[str, Tone]]:
-    """(words, tone) of a unit's marks: evidence below/above, and 十佳."""
+    """(words, tone) of a unit's marks: evidence below/above, 末位, and 十佳."""
     out: list[tuple[str, Tone]] = []
     ev = row.get(EVIDENCE)
     if ev in ("below", "above"):
         out.append((f"{SYMBOLS[ev]}{i18n.evidence(lang, ev)}", ev))
+    if row.get(LAST):
+        out.append((f"{SYMBOLS['last']}{i18n.evidence(lang, 'last')}", "last"))
     if row.get(HONOUR):
         out.append((f"{SYMBOLS['top']}{i18n.evidence(lang, 'top')}", "top"))
     return out
@@ -86,6 +90,8 @@ def row_tone(row: Row) -> Tone | None:
         return "below"
     if ev == "above":
         return "above"
+    if row.get(LAST):
+        return "last"
     return "top" if row.get(HONOUR) else None
 
 
@@ -167,11 +173,14 @@ def _group_sentence(lang: Lang, g: GroupRows) -> str:
     below = [_name(r) for r in g.rows if r[EVIDENCE] == "below"]
     above = [_name(r) for r in g.rows if r[EVIDENCE] == "above"]
     top = [_name(r) for r in g.rows if r[HONOUR]]
+    last = [_name(r) for r in g.rows if r.get(LAST)]
     parts.append(
         i18n.text(lang, "group_below", names=sep.join(below)) if below else t["group_no_below"]
     )
     if above:
         parts.append(i18n.text(lang, "group_above", names=sep.join(above)))
+    if last:
+        parts.append(i18n.text(lang, "group_last", names=sep.join(last)))
     if top:
         parts.append(i18n.text(lang, "group_top", names=sep.join(top)))
     parts.append(t["group_rest"])

@@ -70,6 +70,7 @@ LABELS: Final[dict[str, str]] = {
     "group_no_below": "No unit is clearly below its peers.",
     "group_above": "Clearly above peers: {names}.",
     "group_top": "Top ten: {names}.",
+    "group_last": "Last place: {names}.",
     "group_rest": "The others do not differ clearly from the peer average.",
     "group_none": "No unit in this group had enough answers this month; no comparison.",
     "table_group": "Table {n}. {group}",
@@ -178,6 +179,23 @@ LABELS: Final[dict[str, str]] = {
         "How each unit's answers were obtained. Voice and telephone answers tend to be more "
         "positive than SMS; the comparison adjusts for it."
     ),
+    "table_channel_effects": "Table {n}. Channel effects",
+    "ce_channel": "Channel",
+    "ce_respondents": "Answers (randomised share)",
+    "ce_effect": "Effect (log-odds)",
+    "ce_se": "SE",
+    "ce_ci": "95% interval",
+    "ce_reference": "{name} (reference)",
+    "ce_not_estimated": "not estimated",
+    "ce_interval": "{lo} to {hi}",
+    "ce_month": "{month_name} {year}",
+    "ce_window": " ({first} to {last})",
+    "ce_window_1": " ({first})",
+    "ce_note": (
+        "The effects in Table {n} are estimated from the share of the sample given a randomly "
+        "chosen first channel{window}, against {reference} (log-odds; positive = more favourable "
+        "answers); the judgement adjusts each unit's estimate for its channel mix by these effects."
+    ),
     "v_lead": (
         "The month's data went through {n} validation suites; {ok} passed in full. The bulletin "
         "is published only when every blocking check passes."
@@ -253,6 +271,7 @@ EVIDENCE: Final = {
     "none": "No clear difference",
     "above": "Clearly above peers",
     "top": "Top ten",
+    "last": "Last place",
 }
 THEMES: Final = {
     "attitude": "staff attitude",

@@ -71,6 +71,7 @@ LABELS: Final[dict[str, str]] = {
     "group_no_below": "没有明显低于同类的单位。",
     "group_above": "明显高于同类的有：{names}。",
     "group_top": "十佳：{names}。",
+    "group_last": "末位：{names}。",
     "group_rest": "其余单位与同类平均水平无明显差异。",
     "group_none": "本类单位本月均样本不足，不作比较。",
     "table_group": "表{n}　{group}满意率情况",
@@ -171,6 +172,22 @@ LABELS: Final[dict[str, str]] = {
     "peer_rate": "同类平均",
     "rank_interval_title": "名次区间",
     "channels_note": "各单位有效回答的访评方式构成。语音和电话访评的评价通常比短信更积极，比较时已作调整。",
+    "table_channel_effects": "表{n}　访评方式效应",
+    "ce_channel": "访评方式",
+    "ce_respondents": "试验样本有效回答",
+    "ce_effect": "效应（对数优势比）",
+    "ce_se": "标准误",
+    "ce_ci": "95%置信区间",
+    "ce_reference": "{name}（参照）",
+    "ce_not_estimated": "未估计",
+    "ce_interval": "{lo} 至 {hi}",
+    "ce_month": "{year}年{month}月",
+    "ce_window": "（{first}至{last}）",
+    "ce_window_1": "（{first}）",
+    "ce_note": (
+        "表{n}的效应由随机指定首个访评方式的那部分样本{window}估计，以{reference}为参照"
+        "（对数优势比，正值表示评价更积极）；比较模型按各单位的访评方式构成，用这些效应调整其满意率。"
+    ),
     # 附件2
     "v_lead": "本月数据共经过{n}组校验，其中{ok}组全部通过。阻断性校验全部通过后方可发布本通报。",
     "v_none": "本月数据已通过全部阻断性校验。",
@@ -235,6 +252,7 @@ EVIDENCE: Final = {
     "none": "无明显差异",
     "above": "明显高于同类",
     "top": "十佳",
+    "last": "末位",
 }
 THEMES: Final = {
     "attitude": "服务态度不好",

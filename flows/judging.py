@@ -238,20 +238,35 @@ def month_marks(judged: Judged) -> pl.DataFrame:
 
 
 def bulletin_judgement(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame | None:
-    """The bulletin's ``judgement`` frame (``bulletins.model.JUDGEMENT_COLUMNS`` and
-    ``p_above``): the evidence window's judgement with the honour window's 十佳 ("top");
-    None for a month closed before judgements were stored."""
+    """The bulletin's ``judgement`` frame (``bulletins.model.JUDGEMENT_COLUMNS``, ``p_above``
+    and ``last``): the evidence window's judgement with the honour window's 十佳 ("top") and
+    the 末位 window's ``last`` (Boolean; null for a unit that window does not judge or when
+    it is not stored); None for a month closed before judgements were stored."""
     evidence = monthly.judgement(con, month, EVIDENCE)
     if evidence.is_empty():
         return None
     honour = monthly.judgement(con, month, HONOUR).select(
         UNIT_ID, pl.when(pl.col("honour")).then(pl.lit("top")).otherwise(None).alias("honour")
     )
+    last = monthly.judgement(con, month, LAST).select(UNIT_ID, pl.col(LAST).cast(pl.Boolean))
     keep = [c for c in JUDGEMENT_COLUMNS if c not in (HONOUR, LAST, "p_last", "p_top", "top_k")]
     return (
         evidence.select(keep)
         .join(honour, on=UNIT_ID, how="left")
-        .with_columns(pl.col("honour").cast(pl.String))
+        .join(last, on=UNIT_ID, how="left")
+        .with_columns(pl.col("honour").cast(pl.String), pl.col(LAST).cast(pl.Boolean))
+    )
+
+
+def bulletin_channel_effects(con: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame | None:
+    """The bulletin's ``channel_effects`` frame (``bulletins.model.CHANNEL_EFFECT_COLUMNS``
+    and the window's ``first_month``/``last_month``): the effects stored at the month's
+    close; None when none were estimated (no randomised respondents)."""
+    stored = monthly.channel_effects(con, month)
+    if stored.is_empty():
+        return None
+    return stored.select(
+        CHANNEL, FIRST_MONTH, LAST_MONTH, RESPONDENTS, CHANNEL_EFFECT, SE, REFERENCE
     )
 
 
@@ -318,6 +333,7 @@ __all__ = [
     "Judged",
     "Windows",
     "bulletin_changes",
+    "bulletin_channel_effects",
     "bulletin_judgement",
     "integrity_rates",
     "judge_month",

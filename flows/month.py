@@ -417,6 +417,7 @@ def _bulletin_data(
         else None,
         validations=validations,
         judgement=judging.bulletin_judgement(con, month),
+        channel_effects=judging.bulletin_channel_effects(con, month),
         changes=judging.bulletin_changes(con, month),
         delta=settings.judge_delta,
         problems_text=_text(texts / "存在问题.txt"),

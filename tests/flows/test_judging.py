@@ -214,3 +214,53 @@ def test_a_late_answer_changes_no_rerender_and_no_reclose(district: Settings) ->
         assert_frame_equal(getattr(before, frame), getattr(after, frame))
         assert_frame_equal(getattr(before, frame), getattr(again, frame))
     assert_frame_equal(stored, reclosed)
+
+
+def test_the_bulletin_gets_last_place_and_the_channel_effects(
+    district: Settings, tmp_path: Path
+) -> None:
+    from bulletins.render import render_html
+    from warehouse import monthly
+
+    with open_warehouse(district) as con:
+        data, _ = month_stage._bulletin_data(con, district, "2026-11")
+    assert data.judgement is not None
+    # two months pooled: the 末位 window judges every unit and marks none
+    assert data.judgement["last"].dtype == pl.Boolean and data.judgement["last"].not_().all()
+    assert data.channel_effects is None  # no randomised share, no effects
+    # on a copy of the warehouse: A1 marked 末位, channel effects stored at the close
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(district.warehouse_path.read_bytes())
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(
+            "UPDATE unit_judgement SET last = (unit_id = 'A1') "
+            "WHERE month = '2026-11' AND purpose = 'last'"
+        )
+        monthly.store_channel_effects(
+            con,
+            "2026-11",
+            pl.DataFrame(
+                {
+                    "channel": ["sms", "voice"],
+                    "first_month": ["2026-10"] * 2,
+                    "last_month": ["2026-11"] * 2,
+                    "respondents": [40, 35],
+                    "channel_effect": [0.0, 0.31],
+                    "se": [0.0, 0.2],
+                    "reference": [True, False],
+                }
+            ),
+        )
+        planted, _ = month_stage._bulletin_data(con, district, "2026-11")
+    finally:
+        con.close()
+    assert planted.judgement is not None and planted.channel_effects is not None
+    last = planted.judgement.filter(pl.col("last"))["unit_id"].to_list()
+    assert last == ["A1"] and planted.judgement.height == data.judgement.height
+    assert planted.channel_effects.sort("channel").select(
+        "channel", "respondents", "channel_effect", "reference"
+    ).rows() == [("sms", 40, 0.0, True), ("voice", 35, 0.31, False)]
+    html = render_html(planted)
+    assert '<span class="badge tone-last">◆末位</span>' in html and "末位：A1单位。" in html
+    assert "访评方式效应</caption>" in html and "（2026年10月至2026年11月）" in html
