@@ -201,7 +201,7 @@ def _channel_mix(data: BulletinData, uv: UnitsView, lang: Lang, num: Numbering) 
         cells.append(Cell("", bar=bar))
         rows.append(tuple(cells))
     return Table(
-        caption=i18n.text(lang, "table_group", n=num.next_table(), group=t["m_channels"]),
+        caption=i18n.text(lang, "table_plain", n=num.next_table(), title=t["m_channels"]),
         heads=(t["col_peer_group"], t["col_unit"], *[i18n.channel(lang, ch) for ch in names], ""),
         rows=tuple(rows),
         numeric=(False, False, *[True] * len(names), False),

@@ -73,6 +73,7 @@ LABELS: Final[dict[str, str]] = {
     "group_last": "Last place: {names}.",
     "group_rest": "The others do not differ clearly from the peer average.",
     "group_none": "No unit in this group had enough answers this month; no comparison.",
+    "table_plain": "Table {n}. {title}",
     "table_group": "Table {n}. {group}",
     "col_rank": "Place",
     "col_no": "No.",

@@ -74,6 +74,7 @@ LABELS: Final[dict[str, str]] = {
     "group_last": "末位：{names}。",
     "group_rest": "其余单位与同类平均水平无明显差异。",
     "group_none": "本类单位本月均样本不足，不作比较。",
+    "table_plain": "表{n}　{title}",
     "table_group": "表{n}　{group}满意率情况",
     "col_rank": "名次",
     "col_no": "序号",
