@@ -45,6 +45,7 @@ RED: Final = (212, 0, 0)
 INK: Final = (17, 17, 17)
 MUTED: Final = (75, 85, 99)
 PT: Final = 0.352778  # mm per point
+SIGNATURE_TIGHT = 2.5  # lines the signature block needs at least: a half-line gap, issuer, date
 
 
 def render_pdf(
@@ -215,6 +216,10 @@ class _Pdf(TableMixin, FPDF):
         self.add_page()
         self._banner()
         self._blocks(self.d.body)
+        # the signature never stands alone on a page (GB/T 9704 7.3.5): when it cannot follow
+        # the attachment note even with less space before it, both go to the next page
+        if self.will_page_break(self.pitch * (1 + len(self.d.attachment_lines) + SIGNATURE_TIGHT)):
+            self.add_page()
         self._attachment_note()
         self._signature()
         for a in self.d.attachments:
@@ -342,9 +347,10 @@ class _Pdf(TableMixin, FPDF):
     def _signature(self) -> None:
         self._font("serif", self.body_size)
         em = self.body_size * PT
-        if self.will_page_break(self.pitch * 4):
+        gap = 1.5 if not self.will_page_break(self.pitch * (2 + 1.5)) else SIGNATURE_TIGHT - 2
+        if self.will_page_break(self.pitch * (2 + gap)):
             self.add_page()
-        self.ln(self.pitch * 1.5)
+        self.ln(self.pitch * gap)
         dw = self.get_string_width(self.d.issue_date)
         date_x = LEFT + WIDTH - 4 * em - dw
         centre = date_x + dw / 2
