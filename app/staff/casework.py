@@ -33,6 +33,8 @@ from minyi.settings import Settings
 STAFF_READERS = ("director", "evaluator", "auditor", "discipline")
 GROUND_NAMES = m.GROUNDS
 
+LIST_LIMIT = 500  # rows of one ticket list page
+
 
 def _hidden(csrf: str) -> str:
     return f"<input type='hidden' name='csrf' value='{escape(csrf)}'>"
@@ -90,19 +92,28 @@ def casework_router(settings: Settings, auth: Auth) -> APIRouter:
         kinds: tuple[str, ...] = (kind,) if kind in m.KINDS else ()
         if session.user.role == "discipline":
             kinds = tuple(k for k in (kinds or (m.INTEGRITY, m.COMPLAINT)) if k != m.DISSATISFIED)
-        statuses = (status,) if status in m.STATUSES else ()
+        # by default what still needs someone: every state but closed, overdue first, then
+        # by deadline; ?status=all lists every ticket in the order they were opened
+        pending = tuple(st for st in m.STATUSES if st != m.CLOSED)
+        statuses = (status,) if status in m.STATUSES else () if status == "all" else pending
         with staff.casework(settings) as store:
             found = store.tickets(kinds=kinds, statuses=statuses)
+            every = found if status == "all" else store.tickets(kinds=kinds)
+        if not status:
+            found.sort(key=lambda t: (t.status != m.OVERDUE, t.due_date or "9999", t.ticket_id))
         names = staff.unit_names(settings)
+        shown = found[:LIST_LIMIT] if not status else found[-LIST_LIMIT:]
         rows = [
             (t.ticket_id, m.KIND_NAMES[t.kind], names.get(t.unit_id or "", t.unit_id or "（待分办）"),
              m.STATUS_NAMES[t.status], t.due_date or "", t.month)
-            for t in found[-500:]
+            for t in shown
         ]
-        counts = "、".join(f"{m.STATUS_NAMES[s]} {sum(t.status == s for t in found)}" for s in m.STATUSES)
+        counts = "、".join(f"{m.STATUS_NAMES[s]} {sum(t.status == s for t in every)}" for s in m.STATUSES)
         links = " ".join(f"<a href='/tickets?status={s}'>{escape(m.STATUS_NAMES[s])}</a>" for s in m.STATUSES)
-        body = (f"<p>{escape(counts)}</p><p>筛选：{links} <a href='/tickets'>全部</a></p>"
-                + _linked_table(rows))
+        more = (f"<p class='muted'>共 {len(found)} 件，只列出 {len(shown)} 件；请按状态筛选。</p>"
+                if len(shown) < len(found) else "")
+        body = (f"<p>{escape(counts)}</p><p>筛选：<a href='/tickets'>待办（未办结）</a> {links} "
+                f"<a href='/tickets?status=all'>全部</a></p>" + more + _linked_table(rows))
         return page("转办件 / follow-ups", body, session=session)
 
     @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)

@@ -4,6 +4,7 @@ the complainant named to the unit only when they agreed; each role limited to it
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,24 @@ def test_a_phone_complaint_is_registered_routed_and_answered(settings: Settings)
         actions = [(e.actor, e.action) for e in store.audit_log()]
     assert ("wang", "complaint.register") in actions and ("wang", "complaint.route") in actions
     assert ("sun", "followup.reply") in actions
+
+
+def test_the_ticket_list_opens_on_what_still_needs_someone(settings: Settings) -> None:
+    """Default: every state but closed, overdue first; ?status=all lists every ticket."""
+    wang, csrf = _web(settings, "wang")
+    for text in ("窗口让我明天再来", "电话一直没人接", "材料要求反复变"):
+        entry = re.search(r"name='entry' value='([^']+)'", wang.get("/complaints/new").text).group(1)  # type: ignore[union-attr]
+        wang.post("/complaints", data={"entry": entry, "text": text, "unit_id": "U1", "csrf": csrf})
+    with staff.casework(settings) as store:
+        first, second, third = store.tickets(kinds=("complaint",))
+        store.reply(first.ticket_id, "U1", "已当场办结", "", staff.now(), "sun")
+        store.record_revisit(first.ticket_id, 5, 4, staff.now(), "wang")  # satisfied: closed
+        store.mark_overdue(date.fromisoformat(third.due_date) + timedelta(days=1), staff.now(), "flow")
+        numbers = [t.ticket_id for t in (first, second, third)]
+        states = {t.ticket_id: t.status for t in store.tickets(kinds=("complaint",))}
+    assert states[numbers[0]] == "closed" and "overdue" in (states[numbers[1]], states[numbers[2]])
+    listed = re.findall(r"href='/tickets/([^']+)'", wang.get("/tickets").text)
+    assert numbers[0] not in listed and set(listed) == set(numbers[1:])
+    assert states[listed[0]] == "overdue"  # overdue first
+    assert set(re.findall(r"href='/tickets/([^']+)'", wang.get("/tickets?status=all").text)) == set(numbers)
+    assert re.findall(r"href='/tickets/([^']+)'", wang.get("/tickets?status=closed").text) == [numbers[0]]
