@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -23,12 +24,14 @@ from channels.hours import is_working_day
 from channels.landing import LandingStore
 from flows import casework as casework_stage
 from flows import contact, intake, notify, wiring
-from flows import month as month_stage
 from flows.publish import publish
 from minyi import months
 from minyi.errors import Transient, UsageRefused, is_transient
 from minyi.settings import Settings, load_settings
 from warehouse.fieldwork import IngestReport
+
+if TYPE_CHECKING:
+    from flows import month as month_stage
 
 
 def _retry_transient(task: object, task_run: object, state: object) -> bool:
@@ -54,8 +57,25 @@ draw_task = task(name="draw-sample", cache_policy=NO_CACHE)(intake.draw_day)
 validate_day_task = task(name="validate-day", cache_policy=NO_CACHE)(intake.validate_day)
 ingest_task = _io_task("ingest")(contact.ingest)
 dispatch_task = task(name="dispatch", cache_policy=NO_CACHE)(contact.dispatch)
-close_task = task(name="close-month", cache_policy=NO_CACHE)(month_stage.close_month)
-bulletin_task = task(name="write-bulletin", cache_policy=NO_CACHE)(month_stage.write_bulletin)
+
+
+def _month_stage() -> Any:
+    """The month stage, imported when a month is closed: it brings scipy and the judgement,
+    seconds of start-up every ``minyi dispatch`` and ``minyi day`` would otherwise pay."""
+    from flows import month
+
+    return month
+
+
+@task(name="close-month", cache_policy=NO_CACHE)
+def close_task(*args: Any, **kwargs: Any) -> Any:
+    return _month_stage().close_month(*args, **kwargs)
+
+
+@task(name="write-bulletin", cache_policy=NO_CACHE)
+def bulletin_task(*args: Any, **kwargs: Any) -> Any:
+    return _month_stage().write_bulletin(*args, **kwargs)
+
 publish_task = _io_task("publish")(publish)
 casework_send_task = task(name="casework-send", cache_policy=NO_CACHE)(casework_stage.send_due)
 casework_day_task = task(name="casework-day", cache_policy=NO_CACHE)(casework_stage.run_day)
@@ -208,6 +228,7 @@ def month_flow(
     the cut-off has passed and nothing once the month is closed.
     """
     settings = load_settings(home)
+    month_stage = _month_stage()
     now = datetime.now(UTC)
     month = months.parse(month) if month else months.last_month(local_today(settings, now))
     with wiring.open_warehouse(settings) as con, LandingStore(settings.landing_path) as landing:
@@ -306,6 +327,7 @@ def demo_flow(
             clock.hold(None)
         ingest_task(con, landing, cutoff)
         casework_stage.run_day(con, settings, cutoff, provider, landing, notify=False)
+        month_stage = _month_stage()
         report = month_stage.close_month(con, settings, month, cutoff)
         bulletin = None
         if not report.blocking_failed:
