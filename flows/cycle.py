@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -68,13 +69,19 @@ def _month_stage() -> Any:
 
 
 @task(name="close-month", cache_policy=NO_CACHE)
-def close_task(*args: Any, **kwargs: Any) -> Any:
-    return _month_stage().close_month(*args, **kwargs)
+def close_task(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, cutoff: datetime
+) -> month_stage.MonthReport:
+    report: month_stage.MonthReport = _month_stage().close_month(con, settings, month, cutoff)
+    return report
 
 
 @task(name="write-bulletin", cache_policy=NO_CACHE)
-def bulletin_task(*args: Any, **kwargs: Any) -> Any:
-    return _month_stage().write_bulletin(*args, **kwargs)
+def bulletin_task(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, lang: str = "zh"
+) -> month_stage.BulletinFiles:
+    files: month_stage.BulletinFiles = _month_stage().write_bulletin(con, settings, month, lang)
+    return files
 
 publish_task = _io_task("publish")(publish)
 casework_send_task = task(name="casework-send", cache_policy=NO_CACHE)(casework_stage.send_due)
