@@ -192,19 +192,13 @@ def run_local(root: Path, districts: int, month: str, per_day: int, procs: int) 
 # --- on two Prefect workers ------------------------------------------------------------------
 
 
-def province_month_flow(home: str, month: str, seed: int, per_day: int) -> dict[str, Any]:
-    """The flow a deployment runs: one district's month (see ``district_month``)."""
-    return district_month(home, month, seed, per_day)
-
-
 async def _deploy(jobs: list[tuple[str, str, int, int]], pool: str) -> list[str]:
-    from prefect import flow
     from prefect.deployments.runner import EntrypointType
 
+    from bench.province_flow import province_month_flow as district_flow
     from flows.deployments import ensure_pool
 
     await ensure_pool(pool)
-    district_flow = flow(name="province-district-month")(province_month_flow)
     names = []
     for home, month, seed, per_day in jobs:
         name = Path(home).name
@@ -286,14 +280,14 @@ async def _dispatch_burst(homes: list[Path], pool: str, rounds: int) -> tuple[fl
 def run_prefect(
     root: Path, districts: int, month: str, per_day: int, burst_homes: int
 ) -> dict[str, Any]:
-    from flows.runtime import ensure_local_server, quiet, stop_local_server
+    from flows.runtime import ensure_local_server, point_prefect_at, quiet, stop_local_server
 
     quiet()
     server_home = root / "province-server"
     server_home.mkdir(parents=True, exist_ok=True)
     os.environ["PREFECT_HOME"] = str(server_home / ".prefect")
     url = ensure_local_server(server_home)
-    os.environ["PREFECT_API_URL"] = url
+    point_prefect_at(url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
     pool = "province"
     jobs = _jobs(root, districts, month, per_day)
@@ -306,6 +300,10 @@ def run_prefect(
         states = asyncio.run(_run_all(names, timeout=24 * 3600))
         wall = time.perf_counter() - started
         completed = [s for s in states if s.state and s.state.is_completed()]
+        for run in [s for s in states if s not in completed][:3]:  # say why, not only how many
+            state = run.state
+            print(f"  run {run.name}: {state.name if state else 'no state'}: "
+                  f"{(state.message or '') if state else ''}"[:400], flush=True)
         results = []
         for state in completed:
             value = asyncio.run(_result(state))
