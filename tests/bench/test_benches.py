@@ -66,3 +66,13 @@ def test_the_sampling_reference_draws_the_engines_sample(tmp_path: Path) -> None
     assert engine["ineligible"]["repeat_same_day"] > 0  # the competition is exercised
     assert (engine["sample"]["multiplicity"] > 1).any()
     assert sampling_bench.compare(engine, reference) == []
+
+
+def test_the_province_deployments_point_at_a_flow() -> None:
+    """A deployment's entrypoint must name a ``@flow``: the province's runs once crashed at
+    load with "is not a flow" and the benchmark only counted them as failed."""
+    from prefect import Flow
+    from prefect.flows import load_flow_from_entrypoint
+
+    loaded = load_flow_from_entrypoint("bench.province_flow:province_month_flow")
+    assert isinstance(loaded, Flow) and loaded.name == "province-district-month"
